@@ -1,0 +1,415 @@
+// fairmot._tracker: numpy bindings of the C++ tracker core.
+//
+// Arrays are converted once at this boundary; the core never sees Python
+// objects. Long native calls run without the GIL.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "fairmot/tracker/distances.hpp"
+#include "fairmot/tracker/jde_tracker.hpp"
+#include "fairmot/tracker/kalman_filter.hpp"
+#include "fairmot/tracker/lapjv.hpp"
+
+namespace py = pybind11;
+using namespace fairmot;
+
+namespace {
+
+using F64Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using F32Array = py::array_t<float, py::array::c_style | py::array::forcecast>;
+using I64Array = py::array_t<int64_t>;
+
+// Calls whose work is below this many elements keep the GIL (releasing and
+// re-acquiring it costs more than the call).
+constexpr int64_t kGilThreshold = 4096;
+
+py::array as_numeric_array(py::handle obj, const char* name) {
+  py::array arr = py::isinstance<py::array>(obj) ? py::reinterpret_borrow<py::array>(obj)
+                                                 : py::array(py::module_::import("numpy").attr("asarray")(obj));
+  const char kind = arr.dtype().kind();
+  if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b') {
+    throw py::type_error(std::string(name) + " must be a real numeric array, got dtype " +
+                         std::string(py::str(arr.dtype())));
+  }
+  return arr;
+}
+
+bool is_dtype(const py::array& a, char kind, py::ssize_t itemsize) {
+  return a.dtype().kind() == kind && a.dtype().itemsize() == itemsize;
+}
+
+F64Array to_f64(py::handle obj, const char* name) { return F64Array::ensure(as_numeric_array(obj, name)); }
+
+std::string shape_str(const py::array& a) {
+  std::string s = "(";
+  for (py::ssize_t k = 0; k < a.ndim(); ++k) {
+    s += std::to_string(a.shape(k));
+    if (k + 1 < a.ndim() || a.ndim() == 1) s += ",";
+    if (k + 1 < a.ndim()) s += " ";
+  }
+  return s + ")";
+}
+
+void require_2d(const py::array& a, const char* name, py::ssize_t cols = -1) {
+  if (a.ndim() != 2 || (cols >= 0 && a.shape(1) != cols)) {
+    throw py::value_error(std::string(name) + " must have shape (N, " +
+                          (cols >= 0 ? std::to_string(cols) : std::string("D")) + "), got " + shape_str(a));
+  }
+}
+
+template <typename T>
+py::array_t<T> new_array(std::initializer_list<py::ssize_t> shape) {
+  return py::array_t<T>(std::vector<py::ssize_t>(shape));
+}
+
+I64Array vec_to_array(const std::vector<int64_t>& v) {
+  I64Array out(static_cast<py::ssize_t>(v.size()));
+  if (!v.empty()) std::memcpy(out.mutable_data(), v.data(), v.size() * sizeof(int64_t));
+  return out;
+}
+
+// ---------------------------------------------------------------- assignment
+template <typename T>
+py::tuple run_lapjv(const T* data, int64_t n, int64_t m, bool extend_cost, double cost_limit) {
+  AssignmentResult r;
+  if (n * m > kGilThreshold) {
+    py::gil_scoped_release nogil;
+    r = lapjv(data, n, m, extend_cost, cost_limit);
+  } else {
+    r = lapjv(data, n, m, extend_cost, cost_limit);
+  }
+  return py::make_tuple(r.total_cost, vec_to_array(r.x), vec_to_array(r.y));
+}
+
+py::tuple py_lapjv(py::handle cost, bool extend_cost, double cost_limit) {
+  py::array arr = as_numeric_array(cost, "cost");
+  if (arr.ndim() != 2) throw py::value_error("cost must be a 2-D matrix, got shape " + shape_str(arr));
+  const int64_t n = arr.shape(0), m = arr.shape(1);
+  const bool contiguous = (arr.flags() & py::array::c_style) != 0;
+  if (contiguous && is_dtype(arr, 'f', 4)) {
+    return run_lapjv(static_cast<const float*>(arr.data()), n, m, extend_cost, cost_limit);
+  }
+  if (contiguous && is_dtype(arr, 'f', 8)) {
+    return run_lapjv(static_cast<const double*>(arr.data()), n, m, extend_cost, cost_limit);
+  }
+  F64Array c = F64Array::ensure(arr);
+  return run_lapjv(c.data(), n, m, extend_cost, cost_limit);
+}
+
+py::tuple py_linear_assignment(py::handle cost, double thresh) {
+  if (std::isnan(thresh)) throw py::value_error("thresh must not be NaN");
+  F64Array c = to_f64(cost, "cost");
+  if (c.ndim() != 2) throw py::value_error("cost must be a 2-D matrix, got shape " + shape_str(c));
+  const int64_t n = c.shape(0), m = c.shape(1);
+  MatchResult r;
+  if (n * m > kGilThreshold) {
+    py::gil_scoped_release nogil;
+    r = linear_assignment(c.data(), n, m, thresh);
+  } else {
+    r = linear_assignment(c.data(), n, m, thresh);
+  }
+  I64Array matches = new_array<int64_t>({static_cast<py::ssize_t>(r.matches.size() / 2), 2});
+  if (!r.matches.empty()) std::memcpy(matches.mutable_data(), r.matches.data(), r.matches.size() * sizeof(int64_t));
+  return py::make_tuple(matches, vec_to_array(r.unmatched_rows), vec_to_array(r.unmatched_cols));
+}
+
+// ---------------------------------------------------------------- distances
+void require_finite(const double* p, int64_t count, const char* name) {
+  for (int64_t k = 0; k < count; ++k) {
+    if (!std::isfinite(p[k])) throw py::value_error(std::string(name) + " contains NaN or inf");
+  }
+}
+
+py::array_t<double> py_iou_distance(py::handle a_obj, py::handle b_obj) {
+  F64Array a = to_f64(a_obj, "boxes_a"), b = to_f64(b_obj, "boxes_b");
+  const bool a_empty = a.size() == 0 && a.ndim() <= 2, b_empty = b.size() == 0 && b.ndim() <= 2;
+  if (!a_empty) require_2d(a, "boxes_a", 4);
+  if (!b_empty) require_2d(b, "boxes_b", 4);
+  const int64_t n = a_empty ? 0 : a.shape(0), m = b_empty ? 0 : b.shape(0);
+  require_finite(a.data(), 4 * n, "boxes_a");
+  require_finite(b.data(), 4 * m, "boxes_b");
+  auto out = new_array<double>({n, m});
+  if (n * m > 0) iou_distance(a.data(), n, b.data(), m, out.mutable_data());
+  return out;
+}
+
+py::array_t<double> py_embedding_distance(py::handle a_obj, py::handle b_obj) {
+  F64Array a = to_f64(a_obj, "track_features"), b = to_f64(b_obj, "detection_features");
+  const bool a_empty = a.size() == 0, b_empty = b.size() == 0;
+  if (!a_empty) require_2d(a, "track_features");
+  if (!b_empty) require_2d(b, "detection_features");
+  const int64_t n = a_empty ? (a.ndim() >= 1 ? a.shape(0) : 0) : a.shape(0);
+  const int64_t m = b_empty ? (b.ndim() >= 1 ? b.shape(0) : 0) : b.shape(0);
+  if (!a_empty && !b_empty && a.shape(1) != b.shape(1)) {
+    throw py::value_error("feature dimensions differ: track_features " + shape_str(a) +
+                          ", detection_features " + shape_str(b));
+  }
+  if (a_empty || b_empty) return new_array<double>({a_empty ? 0 : n, b_empty ? 0 : m});
+  const int64_t d = a.shape(1);
+  require_finite(a.data(), n * d, "track_features");
+  require_finite(b.data(), m * d, "detection_features");
+  auto out = new_array<double>({n, m});
+  if (n * m * d > kGilThreshold) {
+    double* o = out.mutable_data();
+    const double *pa = a.data(), *pb = b.data();
+    py::gil_scoped_release nogil;
+    embedding_distance(pa, n, pb, m, d, o);
+  } else {
+    embedding_distance(a.data(), n, b.data(), m, d, out.mutable_data());
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- Kalman
+struct Batch {
+  F64Array mean, cov;
+  int64_t n;
+};
+
+Batch read_states(py::handle mean_obj, py::handle cov_obj) {
+  Batch b{to_f64(mean_obj, "mean"), to_f64(cov_obj, "covariance"), 0};
+  if (b.mean.ndim() != 2 || b.mean.shape(1) != 8) {
+    throw py::value_error("mean must have shape (N, 8), got " + shape_str(b.mean));
+  }
+  b.n = b.mean.shape(0);
+  if (b.cov.ndim() != 3 || b.cov.shape(0) != b.n || b.cov.shape(1) != 8 || b.cov.shape(2) != 8) {
+    throw py::value_error("covariance must have shape (" + std::to_string(b.n) + ", 8, 8), got " +
+                          shape_str(b.cov));
+  }
+  require_finite(b.mean.data(), 8 * b.n, "mean");
+  require_finite(b.cov.data(), 64 * b.n, "covariance");
+  return b;
+}
+
+F64Array read_measurements(py::handle obj, int64_t expect_rows = -1) {
+  F64Array z = to_f64(obj, "measurement");
+  if (z.ndim() != 2 || z.shape(1) != 4 || (expect_rows >= 0 && z.shape(0) != expect_rows)) {
+    throw py::value_error("measurement must have shape (" +
+                          (expect_rows >= 0 ? std::to_string(expect_rows) : std::string("N")) +
+                          ", 4), got " + shape_str(z));
+  }
+  require_finite(z.data(), 4 * z.shape(0), "measurement");
+  return z;
+}
+
+py::tuple py_kf_initiate(py::handle xyah) {
+  F64Array z = read_measurements(xyah);
+  const int64_t n = z.shape(0);
+  auto mean = new_array<double>({n, 8});
+  auto cov = new_array<double>({n, 8, 8});
+  kalman::initiate(z.data(), n, mean.mutable_data(), cov.mutable_data());
+  return py::make_tuple(mean, cov);
+}
+
+py::tuple py_kf_predict(py::handle mean_obj, py::handle cov_obj) {
+  Batch b = read_states(mean_obj, cov_obj);
+  auto mean = new_array<double>({b.n, 8});
+  auto cov = new_array<double>({b.n, 8, 8});
+  std::memcpy(mean.mutable_data(), b.mean.data(), 8 * b.n * sizeof(double));
+  std::memcpy(cov.mutable_data(), b.cov.data(), 64 * b.n * sizeof(double));
+  kalman::predict(mean.mutable_data(), cov.mutable_data(), b.n);
+  return py::make_tuple(mean, cov);
+}
+
+py::tuple py_kf_project(py::handle mean_obj, py::handle cov_obj) {
+  Batch b = read_states(mean_obj, cov_obj);
+  auto pm = new_array<double>({b.n, 4});
+  auto pc = new_array<double>({b.n, 4, 4});
+  kalman::project(b.mean.data(), b.cov.data(), b.n, pm.mutable_data(), pc.mutable_data());
+  return py::make_tuple(pm, pc);
+}
+
+py::tuple py_kf_update(py::handle mean_obj, py::handle cov_obj, py::handle xyah) {
+  Batch b = read_states(mean_obj, cov_obj);
+  F64Array z = read_measurements(xyah, b.n);
+  auto mean = new_array<double>({b.n, 8});
+  auto cov = new_array<double>({b.n, 8, 8});
+  std::memcpy(mean.mutable_data(), b.mean.data(), 8 * b.n * sizeof(double));
+  std::memcpy(cov.mutable_data(), b.cov.data(), 64 * b.n * sizeof(double));
+  int64_t bad = -1;
+  if (!kalman::update(mean.mutable_data(), cov.mutable_data(), z.data(), b.n, &bad)) {
+    throw py::value_error("innovation covariance of track " + std::to_string(bad) + " is not positive definite");
+  }
+  return py::make_tuple(mean, cov);
+}
+
+py::array_t<double> py_kf_gating_distance(py::handle mean_obj, py::handle cov_obj, py::handle xyah,
+                                          bool only_position) {
+  Batch b = read_states(mean_obj, cov_obj);
+  F64Array z = read_measurements(xyah);
+  const int64_t m = z.shape(0);
+  auto out = new_array<double>({b.n, m});
+  for (int64_t i = 0; i < b.n; ++i) {
+    if (!kalman::gating_distance(b.mean.data() + 8 * i, b.cov.data() + 64 * i, z.data(), m, only_position,
+                                 out.mutable_data() + i * m)) {
+      throw py::value_error("projected covariance of track " + std::to_string(i) + " is not positive definite");
+    }
+  }
+  return out;
+}
+
+py::array_t<double> py_fuse_motion(py::handle cost_obj, py::handle mean_obj, py::handle cov_obj,
+                                   py::handle xyah, bool only_position, double lambda) {
+  F64Array cost = to_f64(cost_obj, "cost");
+  if (cost.ndim() != 2) throw py::value_error("cost must be a 2-D matrix, got shape " + shape_str(cost));
+  const int64_t n = cost.shape(0), m = cost.shape(1);
+  auto out = new_array<double>({n, m});
+  if (n * m == 0) return out;
+  Batch b = read_states(mean_obj, cov_obj);
+  if (b.n != n) {
+    throw py::value_error("cost has " + std::to_string(n) + " rows but " + std::to_string(b.n) + " track states were given");
+  }
+  F64Array z = read_measurements(xyah, m);
+  for (int64_t k = 0; k < n * m; ++k) {
+    if (std::isnan(cost.data()[k])) throw py::value_error("cost contains NaN");
+  }
+  std::memcpy(out.mutable_data(), cost.data(), n * m * sizeof(double));
+  if (!fuse_motion(out.mutable_data(), n, m, b.mean.data(), b.cov.data(), z.data(), only_position, lambda)) {
+    throw py::value_error("a track's projected covariance is not positive definite");
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- tracker
+Association parse_association(const std::string& s) {
+  if (s == "default") return Association::Default;
+  if (s == "byte") return Association::Byte;
+  throw py::value_error("association must be 'default' or 'byte', got '" + s + "'");
+}
+
+// Rows of an (N, k) input; N == 0 accepts any empty array.
+int64_t rows_of(const py::array& a, const char* name, py::ssize_t cols, bool any_cols = false) {
+  if (a.size() == 0 && a.ndim() >= 1 && a.shape(0) == 0) return 0;
+  if (cols < 0) {
+    if (a.ndim() != 1) throw py::value_error(std::string(name) + " must have shape (N,), got " + shape_str(a));
+    return a.shape(0);
+  }
+  if (a.ndim() != 2 || (!any_cols && a.shape(1) != cols)) {
+    throw py::value_error(std::string(name) + " must have shape (N, " + (any_cols ? std::string("D") : std::to_string(cols)) +
+                          "), got " + shape_str(a));
+  }
+  return a.shape(0);
+}
+
+py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scores_obj, py::handle emb_obj) {
+  py::array boxes = as_numeric_array(boxes_obj, "boxes");
+  py::array scores = as_numeric_array(scores_obj, "scores");
+  py::array emb = as_numeric_array(emb_obj, "embeddings");
+  const int64_t n = rows_of(boxes, "boxes", 4);
+  const int64_t ns = rows_of(scores, "scores", -1);
+  const int64_t ne = rows_of(emb, "embeddings", 0, true);
+  if (ns != n || ne != n) {
+    throw py::value_error("boxes, scores and embeddings must have the same length, got " + std::to_string(n) +
+                          ", " + std::to_string(ns) + " and " + std::to_string(ne));
+  }
+  // x1, y1, x2, y2 -> x1, y1, w, h; w and h in the boxes' own precision (float32 for float32 boxes).
+  std::vector<double> tlwh(4 * n);
+  if (n > 0 && is_dtype(boxes, 'f', 4)) {
+    F32Array b = F32Array::ensure(boxes);
+    const float* p = b.data();
+    for (int64_t i = 0; i < n; ++i) {
+      tlwh[4 * i] = p[4 * i];
+      tlwh[4 * i + 1] = p[4 * i + 1];
+      tlwh[4 * i + 2] = static_cast<double>(p[4 * i + 2] - p[4 * i]);
+      tlwh[4 * i + 3] = static_cast<double>(p[4 * i + 3] - p[4 * i + 1]);
+    }
+  } else if (n > 0) {
+    F64Array b = F64Array::ensure(boxes);
+    const double* p = b.data();
+    for (int64_t i = 0; i < n; ++i) {
+      tlwh[4 * i] = p[4 * i];
+      tlwh[4 * i + 1] = p[4 * i + 1];
+      tlwh[4 * i + 2] = p[4 * i + 2] - p[4 * i];
+      tlwh[4 * i + 3] = p[4 * i + 3] - p[4 * i + 1];
+    }
+  }
+  for (int64_t k = 0; k < 4 * n; ++k) {
+    if (!std::isfinite(tlwh[k])) throw py::value_error("boxes contain NaN or inf");
+  }
+  F64Array s = F64Array::ensure(scores);
+  F32Array e = F32Array::ensure(emb);
+  DetectionBatch batch;
+  batch.n = n;
+  batch.tlwh = tlwh.data();
+  batch.scores = s.data();
+  batch.scores_float32 = is_dtype(scores, 'f', 4);
+  batch.features = e.data();
+  batch.dim = n > 0 ? e.shape(1) : 0;
+  std::vector<OutputTrack> out;
+  {
+    py::gil_scoped_release nogil;
+    out = self.update(batch);
+  }
+  const py::ssize_t k = static_cast<py::ssize_t>(out.size());
+  auto ids = new_array<int64_t>({k});
+  auto boxes_out = new_array<double>({k, 4});
+  auto scores_out = new_array<double>({k});
+  auto det_index = new_array<int64_t>({k});
+  int64_t* pi = ids.mutable_data();
+  double* pb = boxes_out.mutable_data();
+  double* ps = scores_out.mutable_data();
+  int64_t* pd = det_index.mutable_data();
+  for (py::ssize_t i = 0; i < k; ++i) {
+    pi[i] = out[i].id;
+    for (int c = 0; c < 4; ++c) pb[4 * i + c] = out[i].tlwh[c];
+    ps[i] = out[i].score;
+    pd[i] = out[i].det_index;
+  }
+  return py::make_tuple(ids, boxes_out, scores_out, det_index);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_tracker, m) {
+  m.doc() = "fairmot._tracker: numpy bindings of the torch-free C++ tracker core";
+
+  m.def("lapjv", &py_lapjv, py::arg("cost"), py::arg("extend_cost") = false,
+        py::arg("cost_limit") = std::numeric_limits<double>::infinity(),
+        R"doc(Solve a dense linear assignment problem (Jonker-Volgenant).
+
+cost: (N, M) real matrix (float32/float64 used as is, other real dtypes cast to float64).
+Returns (total_cost, x, y): x (N,) int64 column of each row or -1, y (M,) int64 row of each
+column or -1, total_cost the sum of cost over assigned pairs. +inf marks a forbidden pair;
+NaN and -inf raise ValueError. A non-square matrix needs extend_cost=True. A finite
+cost_limit solves the thresholded problem of lap.lapjv (see fairmot.tracking.lapjv).)doc");
+  m.def("linear_assignment", &py_linear_assignment, py::arg("cost"), py::arg("thresh"),
+        "FairMOT's linear_assignment(cost, thresh) -> (matches (K, 2), unmatched_rows, unmatched_cols).");
+  m.def("iou_distance", &py_iou_distance, py::arg("boxes_a"), py::arg("boxes_b"));
+  m.def("embedding_distance", &py_embedding_distance, py::arg("track_features"), py::arg("detection_features"));
+  m.def("fuse_motion", &py_fuse_motion, py::arg("cost"), py::arg("mean"), py::arg("covariance"),
+        py::arg("measurements"), py::arg("only_position") = false, py::arg("lambda_") = 0.98);
+  m.def("kf_initiate", &py_kf_initiate, py::arg("measurement"));
+  m.def("kf_predict", &py_kf_predict, py::arg("mean"), py::arg("covariance"));
+  m.def("kf_project", &py_kf_project, py::arg("mean"), py::arg("covariance"));
+  m.def("kf_update", &py_kf_update, py::arg("mean"), py::arg("covariance"), py::arg("measurement"));
+  m.def("kf_gating_distance", &py_kf_gating_distance, py::arg("mean"), py::arg("covariance"),
+        py::arg("measurements"), py::arg("only_position") = false);
+
+  py::class_<JDETracker>(m, "JDETracker")
+      .def(py::init([](double conf_thres, int track_buffer, double frame_rate, const std::string& association,
+                       double match_thres, double low_thres) {
+             TrackerOptions o;
+             o.conf_thres = conf_thres;
+             o.track_buffer = track_buffer;
+             o.frame_rate = frame_rate;
+             o.association = parse_association(association);
+             o.match_thres = match_thres;
+             o.low_thres = low_thres;
+             return std::make_unique<JDETracker>(o);
+           }),
+           py::arg("conf_thres") = 0.4, py::arg("track_buffer") = 30, py::arg("frame_rate") = 30.0,
+           py::arg("association") = "default", py::arg("match_thres") = 0.4, py::arg("low_thres") = 0.2)
+      .def("update", &tracker_update, py::arg("boxes"), py::arg("scores"), py::arg("embeddings"))
+      .def("reset", &JDETracker::reset)
+      .def_property_readonly("frame_id", &JDETracker::frame_id)
+      .def_property_readonly("max_time_lost", &JDETracker::max_time_lost)
+      .def_property_readonly("num_tracked", &JDETracker::num_tracked)
+      .def_property_readonly("num_lost", &JDETracker::num_lost)
+      .def_property_readonly("feature_dim", &JDETracker::feature_dim);
+}

@@ -1,0 +1,81 @@
+// FairMOT's JDETracker association step (spec §4), torch-free.
+//
+// One instance tracks one stream. Identities are per instance and
+// consecutive: a track receives the next id (starting at 1) the first time
+// it is output. The grouping of detections into identities is exactly the
+// official tracker's (which would also spend ids on tracks that never
+// confirm, leaving gaps).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fairmot {
+
+enum class TrackState : int { New = 0, Tracked = 1, Lost = 2, Removed = 3 };
+
+enum class Association {
+  Default,  // the official FairMOT association (§4.4)
+  Byte,     // + a third IoU pass with low-score detections (ByteTrack's FairMOT variant, §4.11)
+};
+
+struct TrackerOptions {
+  double conf_thres = 0.4;   // detections need score > conf_thres
+  int track_buffer = 30;     // frames at 30 fps a lost track is kept
+  double frame_rate = 30.0;  // max_time_lost = int(frame_rate / 30 * track_buffer)
+  Association association = Association::Default;
+  double match_thres = 0.4;  // stage-1 (embedding + motion) threshold
+  double low_thres = 0.2;    // byte mode: low-score detections have low_thres < score < conf_thres
+};
+
+// One frame of detections, all arrays row-major and owned by the caller.
+struct DetectionBatch {
+  int64_t n = 0;
+  const double* tlwh = nullptr;     // (n, 4) x1, y1, w, h in pixels
+  const double* scores = nullptr;   // (n)
+  bool scores_float32 = false;      // compare thresholds in float32, as the official float32 arrays do
+  const float* features = nullptr;  // (n, dim) appearance embeddings
+  int64_t dim = 0;
+};
+
+struct OutputTrack {
+  int64_t id;         // consecutive, from 1
+  double tlwh[4];     // from the Kalman state
+  double score;       // detection score of the last update
+  int64_t det_index;  // input row matched this frame
+};
+
+class JDETracker {
+ public:
+  explicit JDETracker(const TrackerOptions& options = TrackerOptions());
+  ~JDETracker();
+  JDETracker(const JDETracker&) = delete;
+  JDETracker& operator=(const JDETracker&) = delete;
+  JDETracker(JDETracker&&) noexcept;
+  JDETracker& operator=(JDETracker&&) noexcept;
+
+  // Runs one frame. Throws std::invalid_argument (state untouched) on
+  // non-finite inputs or an embedding dimension that differs from the one
+  // the current tracks carry. Detections whose width or height is not
+  // positive are ignored, like detections below the score threshold.
+  std::vector<OutputTrack> update(const DetectionBatch& detections);
+
+  void reset();
+  int64_t frame_id() const;
+  int max_time_lost() const;
+  const TrackerOptions& options() const;
+  int64_t num_tracked() const;  // tracked list length (confirmed or not)
+  int64_t num_lost() const;     // lost list length
+  int64_t feature_dim() const;  // 0 until the first detection is seen
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Checks options; throws std::invalid_argument with a message naming the field.
+void validate_options(const TrackerOptions& options);
+
+}  // namespace fairmot

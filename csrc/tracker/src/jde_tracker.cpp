@@ -1,0 +1,515 @@
+// The FairMOT association step, following spec §4.4 step by step.
+#include "fairmot/tracker/jde_tracker.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+#include "fairmot/tracker/distances.hpp"
+#include "fairmot/tracker/kalman_filter.hpp"
+#include "fairmot/tracker/lapjv.hpp"
+
+namespace fairmot {
+namespace {
+
+constexpr double kIouThresh = 0.5;          // stage 2
+constexpr double kUnconfirmedThresh = 0.7;  // unconfirmed tracks
+constexpr double kByteLowIouThresh = 0.4;   // byte mode stage 3
+constexpr double kDuplicateDist = 0.15;     // duplicate removal (IoU > 0.85)
+constexpr float kSmoothAlpha = 0.9f;
+
+// v <- v / |v| in float32 (the norm accumulated in float64).
+void normalise(float* v, int64_t d) {
+  double s = 0.0;
+  for (int64_t k = 0; k < d; ++k) s += static_cast<double>(v[k]) * static_cast<double>(v[k]);
+  const float norm = static_cast<float>(std::sqrt(s));
+  for (int64_t k = 0; k < d; ++k) v[k] = v[k] / norm;
+}
+
+struct Detection {
+  int64_t index;  // row of the input batch
+  double tlwh[4], tlbr[4], xyah[4];
+  double score;
+  const float* feat;  // normalised embedding (owned by the frame buffer)
+};
+
+struct Track {
+  int64_t key = 0;        // unique per instance; plays the official track_id's role in list operations
+  int64_t output_id = 0;  // 0 until first output
+  TrackState state = TrackState::New;
+  bool is_activated = false;
+  bool in_removed_history = false;
+  int64_t start_frame = 0;
+  int64_t frame_id = 0;
+  double mean[8];
+  double cov[64];
+  double score = 0.0;
+  int64_t det_index = -1;
+  std::vector<float> smooth_feat;
+  uint64_t stamp = 0;
+
+  void tlwh(double* out) const {
+    const double w = mean[2] * mean[3], h = mean[3];
+    out[0] = mean[0] - w / 2;
+    out[1] = mean[1] - h / 2;
+    out[2] = w;
+    out[3] = h;
+  }
+  void tlbr(double* out) const {
+    tlwh(out);
+    out[2] += out[0];
+    out[3] += out[1];
+  }
+
+  void update_features(const float* feat, int64_t d) {
+    std::vector<float> f(feat, feat + d);
+    normalise(f.data(), d);
+    for (int64_t k = 0; k < d; ++k) {
+      smooth_feat[k] = kSmoothAlpha * smooth_feat[k] + (1.0f - kSmoothAlpha) * f[k];
+    }
+    normalise(smooth_feat.data(), d);
+  }
+};
+
+using TrackList = std::vector<Track*>;
+
+}  // namespace
+
+struct JDETracker::Impl {
+  TrackerOptions opt;
+  int max_time_lost = 30;
+  int64_t frame = 0;
+  int64_t next_key = 0;
+  int64_t next_output_id = 0;
+  int64_t dim = 0;
+  uint64_t stamp = 0;
+  std::vector<std::unique_ptr<Track>> storage;  // every live track
+  TrackList tracked, lost;
+
+  // ---- list helpers (by identity, order preserved) ----
+  TrackList joint(const TrackList& a, const TrackList& b) {
+    const uint64_t s = ++stamp;
+    TrackList out;
+    out.reserve(a.size() + b.size());
+    for (Track* t : a) {
+      t->stamp = s;
+      out.push_back(t);
+    }
+    for (Track* t : b) {
+      if (t->stamp != s) {
+        t->stamp = s;
+        out.push_back(t);
+      }
+    }
+    return out;
+  }
+  TrackList sub(const TrackList& a, const TrackList& b) {
+    const uint64_t s = ++stamp;
+    for (Track* t : b) t->stamp = s;
+    TrackList out;
+    for (Track* t : a) {
+      if (t->stamp != s) out.push_back(t);
+    }
+    return out;
+  }
+
+  // ---- track transitions (spec §4.1) ----
+  Track* activate(const Detection& det) {
+    auto t = std::make_unique<Track>();
+    t->key = ++next_key;
+    kalman::initiate(det.xyah, 1, t->mean, t->cov);
+    t->state = TrackState::Tracked;
+    t->is_activated = frame == 1;
+    t->frame_id = t->start_frame = frame;
+    t->score = det.score;
+    t->det_index = det.index;
+    t->smooth_feat.assign(det.feat, det.feat + dim);
+    storage.push_back(std::move(t));
+    return storage.back().get();
+  }
+  void update_track(Track* t, const Detection& det) {
+    t->frame_id = frame;
+    kalman::update(t->mean, t->cov, det.xyah, 1);  // a non-SPD innovation keeps the prediction
+    t->state = TrackState::Tracked;
+    t->is_activated = true;
+    t->score = det.score;
+    t->det_index = det.index;
+    t->update_features(det.feat, dim);
+  }
+  void re_activate(Track* t, const Detection& det) {
+    kalman::update(t->mean, t->cov, det.xyah, 1);
+    t->update_features(det.feat, dim);
+    t->state = TrackState::Tracked;
+    t->is_activated = true;
+    t->frame_id = frame;
+    t->det_index = det.index;
+    if (opt.association == Association::Byte) t->score = det.score;
+  }
+
+  // ---- cost matrices ----
+  std::vector<double> iou_cost(const TrackList& tracks, const std::vector<const Detection*>& dets) {
+    const int64_t n = static_cast<int64_t>(tracks.size()), m = static_cast<int64_t>(dets.size());
+    std::vector<double> a(4 * n), b(4 * m), cost(n * m);
+    for (int64_t i = 0; i < n; ++i) tracks[i]->tlbr(&a[4 * i]);
+    for (int64_t j = 0; j < m; ++j) {
+      for (int k = 0; k < 4; ++k) b[4 * j + k] = dets[j]->tlbr[k];
+    }
+    iou_distance(a.data(), n, b.data(), m, cost.data());
+    return cost;
+  }
+
+  std::vector<double> embedding_motion_cost(const TrackList& tracks, const std::vector<const Detection*>& dets) {
+    const int64_t n = static_cast<int64_t>(tracks.size()), m = static_cast<int64_t>(dets.size());
+    std::vector<double> cost(n * m);
+    if (n == 0 || m == 0) return cost;
+    std::vector<float> tf(n * dim), df(m * dim);
+    std::vector<double> means(8 * n), covs(64 * n), xyah(4 * m);
+    for (int64_t i = 0; i < n; ++i) {
+      std::copy(tracks[i]->smooth_feat.begin(), tracks[i]->smooth_feat.end(), tf.begin() + i * dim);
+      std::copy(tracks[i]->mean, tracks[i]->mean + 8, means.begin() + 8 * i);
+      std::copy(tracks[i]->cov, tracks[i]->cov + 64, covs.begin() + 64 * i);
+    }
+    for (int64_t j = 0; j < m; ++j) {
+      std::copy(dets[j]->feat, dets[j]->feat + dim, df.begin() + j * dim);
+      std::copy(dets[j]->xyah, dets[j]->xyah + 4, xyah.begin() + 4 * j);
+    }
+    embedding_distance(tf.data(), n, df.data(), m, dim, cost.data());
+    if (!fuse_motion(cost.data(), n, m, means.data(), covs.data(), xyah.data())) {
+      // A track whose covariance cannot be factorised cannot be gated: forbid its row.
+      for (int64_t i = 0; i < n; ++i) {
+        double g;
+        if (!kalman::gating_distance(&means[8 * i], &covs[64 * i], xyah.data(), 1, false, &g)) {
+          std::fill(cost.begin() + i * m, cost.begin() + (i + 1) * m, std::numeric_limits<double>::infinity());
+        }
+      }
+    }
+    return cost;
+  }
+
+  void validate(const DetectionBatch& b) const {
+    if (b.n < 0) throw std::invalid_argument("number of detections must be non-negative");
+    if (b.n == 0) return;
+    if (!b.tlwh || !b.scores || !b.features) throw std::invalid_argument("detection arrays must not be null");
+    if (b.dim <= 0) throw std::invalid_argument("embedding dimension must be positive");
+    if (dim != 0 && b.dim != dim && !(tracked.empty() && lost.empty())) {
+      throw std::invalid_argument("embedding dimension " + std::to_string(b.dim) +
+                                  " differs from the dimension " + std::to_string(dim) +
+                                  " of the tracker's current tracks");
+    }
+    for (int64_t i = 0; i < b.n; ++i) {
+      for (int k = 0; k < 4; ++k) {
+        if (!std::isfinite(b.tlwh[4 * i + k])) {
+          throw std::invalid_argument("box " + std::to_string(i) + " is not finite");
+        }
+      }
+      if (!std::isfinite(b.scores[i])) throw std::invalid_argument("score " + std::to_string(i) + " is not finite");
+      double s = 0.0;
+      const float* f = b.features + i * b.dim;
+      for (int64_t k = 0; k < b.dim; ++k) {
+        if (!std::isfinite(f[k])) throw std::invalid_argument("embedding " + std::to_string(i) + " is not finite");
+        s += static_cast<double>(f[k]) * f[k];
+      }
+      if (!(s > 0.0)) throw std::invalid_argument("embedding " + std::to_string(i) + " has zero norm");
+    }
+  }
+
+  // Threshold comparisons in float32 when the scores are float32 arrays.
+  bool above(double score, double thr, bool f32) const {
+    return f32 ? static_cast<float>(score) > static_cast<float>(thr) : score > thr;
+  }
+  bool below(double score, double thr, bool f32) const {
+    return f32 ? static_cast<float>(score) < static_cast<float>(thr) : score < thr;
+  }
+
+  std::vector<OutputTrack> step(const DetectionBatch& batch) {
+    validate(batch);
+    if (batch.n > 0) dim = batch.dim;
+    frame += 1;
+
+    // Detections (§3.10): kept rows in input order; byte mode also keeps the low band.
+    const bool byte = opt.association == Association::Byte;
+    std::vector<float> feats;
+    std::vector<Detection> high, low;
+    feats.reserve(batch.n * dim);
+    std::vector<std::pair<int64_t, bool>> kept;  // (row, is_high)
+    for (int64_t i = 0; i < batch.n; ++i) {
+      const double* tlwh = batch.tlwh + 4 * i;
+      if (!(tlwh[2] > 0.0 && tlwh[3] > 0.0)) continue;
+      const double s = batch.scores[i];
+      if (above(s, opt.conf_thres, batch.scores_float32)) {
+        kept.emplace_back(i, true);
+      } else if (byte && above(s, opt.low_thres, batch.scores_float32) &&
+                 below(s, opt.conf_thres, batch.scores_float32)) {
+        kept.emplace_back(i, false);
+      }
+    }
+    feats.resize(kept.size() * dim);
+    for (size_t k = 0; k < kept.size(); ++k) {
+      const int64_t i = kept[k].first;
+      const double* tlwh = batch.tlwh + 4 * i;
+      Detection d;
+      d.index = i;
+      for (int c = 0; c < 4; ++c) d.tlwh[c] = tlwh[c];
+      d.tlbr[0] = tlwh[0];
+      d.tlbr[1] = tlwh[1];
+      d.tlbr[2] = tlwh[0] + tlwh[2];
+      d.tlbr[3] = tlwh[1] + tlwh[3];
+      d.xyah[0] = tlwh[0] + tlwh[2] / 2;
+      d.xyah[1] = tlwh[1] + tlwh[3] / 2;
+      d.xyah[2] = tlwh[2] / tlwh[3];
+      d.xyah[3] = tlwh[3];
+      d.score = batch.scores[i];
+      float* f = feats.data() + k * dim;
+      std::copy(batch.features + i * dim, batch.features + (i + 1) * dim, f);
+      normalise(f, dim);  // on creation: feature, then the smoothed copy (the same array)
+      normalise(f, dim);
+      d.feat = f;
+      (kept[k].second ? high : low).push_back(d);
+    }
+
+    TrackList activated, refind, lost_now, removed;
+
+    // Step 2: split the tracked list.
+    TrackList unconfirmed, confirmed;
+    for (Track* t : tracked) (t->is_activated ? confirmed : unconfirmed).push_back(t);
+
+    // Stage 1: embedding + motion over confirmed and lost tracks.
+    TrackList pool = joint(confirmed, lost);
+    for (Track* t : pool) {
+      if (t->state != TrackState::Tracked) t->mean[7] = 0.0;
+      kalman::predict(t->mean, t->cov, 1);
+    }
+    std::vector<const Detection*> dets;
+    for (const Detection& d : high) dets.push_back(&d);
+    {
+      const auto cost = embedding_motion_cost(pool, dets);
+      const MatchResult r = linear_assignment(cost.data(), pool.size(), dets.size(), opt.match_thres);
+      for (size_t k = 0; k < r.matches.size(); k += 2) {
+        Track* t = pool[r.matches[k]];
+        const Detection& d = *dets[r.matches[k + 1]];
+        if (t->state == TrackState::Tracked) {
+          update_track(t, d);
+          activated.push_back(t);
+        } else {
+          re_activate(t, d);
+          refind.push_back(t);
+        }
+      }
+      std::vector<const Detection*> rest;
+      for (int64_t j : r.unmatched_cols) rest.push_back(dets[j]);
+      dets.swap(rest);
+      TrackList r_tracked;
+      for (int64_t i : r.unmatched_rows) {
+        if (pool[i]->state == TrackState::Tracked) r_tracked.push_back(pool[i]);
+      }
+      pool.swap(r_tracked);
+    }
+
+    // Stage 2: IoU between the remaining tracked tracks and detections.
+    TrackList still_unmatched;
+    {
+      const auto cost = iou_cost(pool, dets);
+      const MatchResult r = linear_assignment(cost.data(), pool.size(), dets.size(), kIouThresh);
+      for (size_t k = 0; k < r.matches.size(); k += 2) {
+        Track* t = pool[r.matches[k]];
+        const Detection& d = *dets[r.matches[k + 1]];
+        if (t->state == TrackState::Tracked) {
+          update_track(t, d);
+          activated.push_back(t);
+        } else {
+          re_activate(t, d);
+          refind.push_back(t);
+        }
+      }
+      for (int64_t i : r.unmatched_rows) still_unmatched.push_back(pool[i]);
+      std::vector<const Detection*> rest;
+      for (int64_t j : r.unmatched_cols) rest.push_back(dets[j]);
+      dets.swap(rest);
+    }
+
+    // Byte mode stage 3: IoU with the low-score detections.
+    if (byte) {
+      TrackList second;
+      for (Track* t : still_unmatched) {
+        if (t->state == TrackState::Tracked) second.push_back(t);
+      }
+      std::vector<const Detection*> low_dets;
+      for (const Detection& d : low) low_dets.push_back(&d);
+      const auto cost = iou_cost(second, low_dets);
+      const MatchResult r = linear_assignment(cost.data(), second.size(), low_dets.size(), kByteLowIouThresh);
+      for (size_t k = 0; k < r.matches.size(); k += 2) {
+        Track* t = second[r.matches[k]];
+        const Detection& d = *low_dets[r.matches[k + 1]];
+        if (t->state == TrackState::Tracked) {
+          update_track(t, d);
+          activated.push_back(t);
+        } else {
+          re_activate(t, d);
+          refind.push_back(t);
+        }
+      }
+      TrackList left;
+      for (int64_t i : r.unmatched_rows) left.push_back(second[i]);
+      still_unmatched.swap(left);
+    }
+    for (Track* t : still_unmatched) {
+      if (t->state != TrackState::Lost) {
+        t->state = TrackState::Lost;
+        lost_now.push_back(t);
+      }
+    }
+
+    // Unconfirmed tracks (un-predicted boxes) against the remaining detections.
+    {
+      const auto cost = iou_cost(unconfirmed, dets);
+      const MatchResult r = linear_assignment(cost.data(), unconfirmed.size(), dets.size(), kUnconfirmedThresh);
+      for (size_t k = 0; k < r.matches.size(); k += 2) {
+        Track* t = unconfirmed[r.matches[k]];
+        update_track(t, *dets[r.matches[k + 1]]);
+        activated.push_back(t);
+      }
+      for (int64_t i : r.unmatched_rows) {
+        unconfirmed[i]->state = TrackState::Removed;
+        removed.push_back(unconfirmed[i]);
+      }
+      std::vector<const Detection*> rest;
+      for (int64_t j : r.unmatched_cols) rest.push_back(dets[j]);
+      dets.swap(rest);
+    }
+
+    // New tracks.
+    const double det_thresh = byte ? opt.conf_thres + 0.1 : opt.conf_thres;
+    for (const Detection* d : dets) {
+      if (d->score < det_thresh) continue;
+      activated.push_back(activate(*d));
+    }
+
+    // Expire lost tracks (the list as it was at the start of the frame).
+    for (Track* t : lost) {
+      if (frame - t->frame_id > max_time_lost) {
+        t->state = TrackState::Removed;
+        removed.push_back(t);
+      }
+    }
+
+    // Bookkeeping (§4.4 step 8), in order.
+    TrackList new_tracked;
+    for (Track* t : tracked) {
+      if (t->state == TrackState::Tracked) new_tracked.push_back(t);
+    }
+    new_tracked = joint(new_tracked, activated);
+    new_tracked = joint(new_tracked, refind);
+    TrackList new_lost = sub(lost, new_tracked);
+    new_lost.insert(new_lost.end(), lost_now.begin(), lost_now.end());
+    {
+      TrackList kept_lost;
+      for (Track* t : new_lost) {
+        if (!t->in_removed_history) kept_lost.push_back(t);
+      }
+      new_lost.swap(kept_lost);
+    }
+    for (Track* t : removed) t->in_removed_history = true;
+    remove_duplicates(new_tracked, new_lost);
+    tracked.swap(new_tracked);
+    lost.swap(new_lost);
+    collect_garbage();
+
+    std::vector<OutputTrack> out;
+    for (Track* t : tracked) {
+      if (!t->is_activated) continue;
+      if (t->output_id == 0) t->output_id = ++next_output_id;
+      OutputTrack o;
+      o.id = t->output_id;
+      t->tlwh(o.tlwh);
+      o.score = t->score;
+      o.det_index = t->det_index;
+      out.push_back(o);
+    }
+    return out;
+  }
+
+  void remove_duplicates(TrackList& a, TrackList& b) {
+    if (a.empty() || b.empty()) return;
+    const int64_t n = static_cast<int64_t>(a.size()), m = static_cast<int64_t>(b.size());
+    std::vector<double> ba(4 * n), bb(4 * m), dist(n * m);
+    for (int64_t i = 0; i < n; ++i) a[i]->tlbr(&ba[4 * i]);
+    for (int64_t j = 0; j < m; ++j) b[j]->tlbr(&bb[4 * j]);
+    iou_distance(ba.data(), n, bb.data(), m, dist.data());
+    std::vector<char> drop_a(n, 0), drop_b(m, 0);
+    for (int64_t p = 0; p < n; ++p) {
+      for (int64_t q = 0; q < m; ++q) {
+        if (!(dist[p * m + q] < kDuplicateDist)) continue;
+        const int64_t tp = a[p]->frame_id - a[p]->start_frame;
+        const int64_t tq = b[q]->frame_id - b[q]->start_frame;
+        if (tp > tq) {
+          drop_b[q] = 1;
+        } else {
+          drop_a[p] = 1;
+        }
+      }
+    }
+    TrackList ra, rb;
+    for (int64_t i = 0; i < n; ++i) {
+      if (!drop_a[i]) ra.push_back(a[i]);
+    }
+    for (int64_t j = 0; j < m; ++j) {
+      if (!drop_b[j]) rb.push_back(b[j]);
+    }
+    a.swap(ra);
+    b.swap(rb);
+  }
+
+  // Frees tracks that neither list refers to any more.
+  void collect_garbage() {
+    const uint64_t s = ++stamp;
+    for (Track* t : tracked) t->stamp = s;
+    for (Track* t : lost) t->stamp = s;
+    size_t w = 0;
+    for (size_t r = 0; r < storage.size(); ++r) {
+      if (storage[r]->stamp == s) {
+        if (w != r) storage[w] = std::move(storage[r]);
+        ++w;
+      }
+    }
+    storage.resize(w);
+  }
+
+  void reset() {
+    frame = 0;
+    next_key = 0;
+    next_output_id = 0;
+    dim = 0;
+    tracked.clear();
+    lost.clear();
+    storage.clear();
+  }
+};
+
+void validate_options(const TrackerOptions& o) {
+  auto fail = [](const std::string& msg) { throw std::invalid_argument(msg); };
+  if (!std::isfinite(o.conf_thres)) fail("conf_thres must be finite");
+  if (o.track_buffer < 0) fail("track_buffer must be >= 0");
+  if (!(o.frame_rate > 0) || !std::isfinite(o.frame_rate)) fail("frame_rate must be a positive number");
+  if (!std::isfinite(o.match_thres)) fail("match_thres must be finite");
+  if (!std::isfinite(o.low_thres)) fail("low_thres must be finite");
+}
+
+JDETracker::JDETracker(const TrackerOptions& options) : impl_(std::make_unique<Impl>()) {
+  validate_options(options);
+  impl_->opt = options;
+  impl_->max_time_lost = static_cast<int>(options.frame_rate / 30.0 * options.track_buffer);
+}
+JDETracker::~JDETracker() = default;
+JDETracker::JDETracker(JDETracker&&) noexcept = default;
+JDETracker& JDETracker::operator=(JDETracker&&) noexcept = default;
+
+std::vector<OutputTrack> JDETracker::update(const DetectionBatch& d) { return impl_->step(d); }
+void JDETracker::reset() { impl_->reset(); }
+int64_t JDETracker::frame_id() const { return impl_->frame; }
+int JDETracker::max_time_lost() const { return impl_->max_time_lost; }
+const TrackerOptions& JDETracker::options() const { return impl_->opt; }
+int64_t JDETracker::num_tracked() const { return static_cast<int64_t>(impl_->tracked.size()); }
+int64_t JDETracker::num_lost() const { return static_cast<int64_t>(impl_->lost.size()); }
+int64_t JDETracker::feature_dim() const { return impl_->dim; }
+
+}  // namespace fairmot

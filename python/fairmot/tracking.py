@@ -1,0 +1,284 @@
+"""Tracking core: Jonker-Volgenant assignment, Kalman filter, distances and
+FairMOT's ``JDETracker``, implemented in C++ (``fairmot._tracker``).
+
+Boxes are in image pixels. ``x1, y1, x2, y2`` ("tlbr") for inputs,
+``x1, y1, w, h`` ("tlwh") for outputs; Kalman measurements are ``xyah`` =
+(centre x, centre y, aspect w/h, height). Everything follows the official
+FairMOT tracker (see the spec), with per-instance, consecutive track ids.
+"""
+from __future__ import annotations
+
+import logging
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _tracker
+from .config import TrackerConfig
+
+__all__ = [
+    "JDETracker",
+    "TrackResult",
+    "KalmanFilter",
+    "lapjv",
+    "linear_assignment",
+    "iou_distance",
+    "embedding_distance",
+    "fuse_motion",
+    "CHI2INV95",
+]
+
+logger = logging.getLogger(__name__)
+
+#: 0.95 quantile of the chi-square distribution by degrees of freedom.
+CHI2INV95 = {1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877, 5: 11.070, 6: 12.592, 7: 14.067, 8: 15.507, 9: 16.919}
+
+# ------------------------------------------------------------------ assignment
+
+#: ``lapjv(cost, extend_cost=False, cost_limit=inf) -> (total_cost, x, y)``
+#:
+#: Dense linear assignment with the semantics of ``lap.lapjv``. ``cost`` is an
+#: (N, M) real matrix; ``x`` (N,) holds the column of each row and ``y`` (M,)
+#: the row of each column, -1 where unassigned (int64); ``total_cost`` is the
+#: sum of ``cost`` over assigned pairs.
+#:
+#: * ``+inf`` marks a forbidden pair and is never assigned. If forbidden pairs
+#:   make a complete assignment impossible, the cheapest matching among those
+#:   with the most pairs is returned (lap would return a pair of cost inf).
+#: * ``NaN`` and ``-inf`` raise ``ValueError``; so does a non-square matrix
+#:   without ``extend_cost=True``.
+#: * ``extend_cost=True``: the smaller side is assigned completely.
+#: * finite ``cost_limit`` L: minimises ``sum(matched c) + L/2 * (#unmatched
+#:   rows + #unmatched columns)``, i.e. maximises ``sum(L - c)`` over matched
+#:   pairs, so no pair costing more than L is ever matched. This is *not* the
+#:   same as solving the full problem and then dropping pairs above L: the
+#:   full solution may pair a row with an expensive column to free a cheap
+#:   column for another row, and dropping the expensive pair afterwards loses
+#:   both. FairMOT's association relies on the thresholded problem.
+lapjv = _tracker.lapjv
+
+#: ``linear_assignment(cost, thresh) -> (matches (K, 2), unmatched_rows, unmatched_cols)``
+#:
+#: FairMOT's association primitive: ``lapjv(cost, extend_cost=True,
+#: cost_limit=thresh)``; matches in ascending row order, unmatched indices
+#: ascending (int64). An empty matrix leaves everything unmatched.
+linear_assignment = _tracker.linear_assignment
+
+
+def iou_distance(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    """1 - IoU between (N, 4) and (M, 4) ``x1, y1, x2, y2`` boxes -> (N, M) float64.
+
+    Uses the official "+1 pixel" convention: area = (x2 - x1 + 1)(y2 - y1 + 1).
+    """
+    return _tracker.iou_distance(boxes_a, boxes_b)
+
+
+def embedding_distance(track_features: np.ndarray, detection_features: np.ndarray) -> np.ndarray:
+    """Cosine distance max(0, 1 - cos) between (N, D) and (M, D) features -> (N, M) float64."""
+    return _tracker.embedding_distance(track_features, detection_features)
+
+
+def fuse_motion(
+    kf: "KalmanFilter | None",
+    cost: np.ndarray,
+    mean: np.ndarray,
+    covariance: np.ndarray,
+    measurements: np.ndarray,
+    lambda_: float = 0.98,
+    only_position: bool = False,
+) -> np.ndarray:
+    """FairMOT's motion gating and fusion of an appearance cost.
+
+    cost (N, M); mean (N, 8) and covariance (N, 8, 8) of the N tracks;
+    measurements (M, 4) ``xyah`` of the detections. Entries whose squared
+    Mahalanobis distance d exceeds the 95% chi-square quantile (9.4877 for 4
+    dof) become inf; then cost = lambda_ * cost + (1 - lambda_) * d. Returns a
+    new (N, M) float64 array. ``kf`` is accepted for API symmetry with the
+    official code; the filter has no parameters.
+    """
+    del kf
+    return _tracker.fuse_motion(cost, mean, covariance, measurements, only_position, lambda_)
+
+
+# ------------------------------------------------------------------ Kalman
+
+
+def _as_batch(array: np.ndarray, single_ndim: int, name: str) -> tuple[np.ndarray, bool]:
+    a = np.asarray(array, dtype=np.float64)
+    if a.ndim == single_ndim:
+        return a[None], True
+    if a.ndim == single_ndim + 1:
+        return a, False
+    raise ValueError(f"{name} must have {single_ndim} or {single_ndim + 1} dimensions, got shape {a.shape}")
+
+
+class KalmanFilter:
+    """8-D constant-velocity Kalman filter over ``xyah`` (spec §4.5), float64.
+
+    Every method takes one track (mean (8,), covariance (8, 8), measurement
+    (4,)) or a batch (means (N, 8), covariances (N, 8, 8), measurements
+    (N, 4)) and returns new arrays of the same rank; inputs are not modified.
+    """
+
+    ndim = 4
+    dt = 1.0
+    std_weight_position = 1.0 / 20
+    std_weight_velocity = 1.0 / 160
+
+    def initiate(self, measurement: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Track state from an unassociated ``xyah`` measurement."""
+        z, single = _as_batch(measurement, 1, "measurement")
+        mean, cov = _tracker.kf_initiate(z)
+        return (mean[0], cov[0]) if single else (mean, cov)
+
+    def predict(self, mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One time step (dt = 1) ahead."""
+        m, single = _as_batch(mean, 1, "mean")
+        m2, c2 = _tracker.kf_predict(m, _as_batch(covariance, 2, "covariance")[0])
+        return (m2[0], c2[0]) if single else (m2, c2)
+
+    multi_predict = predict
+
+    def project(self, mean: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Measurement-space mean (4,) and covariance (4, 4) (or batches)."""
+        m, single = _as_batch(mean, 1, "mean")
+        pm, pc = _tracker.kf_project(m, _as_batch(covariance, 2, "covariance")[0])
+        return (pm[0], pc[0]) if single else (pm, pc)
+
+    def update(
+        self, mean: np.ndarray, covariance: np.ndarray, measurement: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Correct the state with an ``xyah`` measurement."""
+        m, single = _as_batch(mean, 1, "mean")
+        c = _as_batch(covariance, 2, "covariance")[0]
+        z = np.asarray(measurement, dtype=np.float64)
+        if single and z.ndim == 1:
+            z = z[None]
+        m2, c2 = _tracker.kf_update(m, c, z)
+        return (m2[0], c2[0]) if single else (m2, c2)
+
+    def gating_distance(
+        self,
+        mean: np.ndarray,
+        covariance: np.ndarray,
+        measurements: np.ndarray,
+        only_position: bool = False,
+        metric: str = "maha",
+    ) -> np.ndarray:
+        """Squared Mahalanobis distance of (M, 4) measurements to the projected state.
+
+        One track -> (M,); a batch of N tracks -> (N, M). ``only_position``
+        uses (cx, cy) only. ``metric="gaussian"`` gives the squared Euclidean
+        distance instead.
+        """
+        m, single = _as_batch(mean, 1, "mean")
+        c = _as_batch(covariance, 2, "covariance")[0]
+        z = np.asarray(measurements, dtype=np.float64)
+        if z.ndim == 1:
+            z = z[None]
+        if metric == "maha":
+            d = _tracker.kf_gating_distance(m, c, z, only_position)
+        elif metric == "gaussian":
+            pm, _ = _tracker.kf_project(m, c)
+            k = 2 if only_position else 4
+            diff = z[None, :, :k] - pm[:, None, :k]
+            d = np.sum(diff * diff, axis=2)
+        else:
+            raise ValueError(f"metric must be 'maha' or 'gaussian', got {metric!r}")
+        return d[0] if single else d
+
+
+# ------------------------------------------------------------------ tracker
+
+
+class TrackResult(NamedTuple):
+    """One frame's output: the activated, tracked targets in official order.
+
+    ids (M,) int64, consecutive per tracker from 1; tlwh (M, 4) float64
+    ``x1, y1, w, h`` in pixels from the Kalman state; scores (M,) float64;
+    det_index (M,) int64: the input row each target was matched to this frame.
+    """
+
+    ids: np.ndarray
+    tlwh: np.ndarray
+    scores: np.ndarray
+    det_index: np.ndarray
+
+    def __len__(self) -> int:  # number of targets, not of fields
+        return int(self.ids.shape[0])
+
+
+class JDETracker:
+    """FairMOT's online association (``JDETracker.update`` of the official code).
+
+    Args:
+        conf_thres: detections need ``score > conf_thres`` (official 0.4).
+        track_buffer: frames (at 30 fps) a lost track is kept (official 30).
+        frame_rate: stream frame rate; ``max_time_lost = int(frame_rate / 30 * track_buffer)``.
+        association: ``"default"`` (official) or ``"byte"``, which adds a third
+            IoU pass over the low-score detections (``low_thres < score <
+            conf_thres``), starts new tracks only above ``conf_thres + 0.1``
+            and updates the score on re-activation (ByteTrack's FairMOT variant).
+        match_thres: threshold of the embedding + motion stage (official 0.4).
+        low_thres: lower score bound of the byte mode's second band (0.2).
+
+    ``update`` is thread-safe per instance; separate instances are independent.
+    Detections with non-positive width or height are ignored, like detections
+    under the score threshold. A call rejected with an exception leaves the
+    tracker's state unchanged.
+    """
+
+    def __init__(
+        self,
+        conf_thres: float = TrackerConfig.conf_thres,
+        track_buffer: int = TrackerConfig.track_buffer,
+        frame_rate: float = TrackerConfig.frame_rate,
+        association: str = "default",
+        match_thres: float = TrackerConfig.match_thres,
+        low_thres: float = TrackerConfig.low_thres,
+    ) -> None:
+        if isinstance(track_buffer, bool) or not isinstance(track_buffer, (int, np.integer)):
+            raise TypeError(f"track_buffer must be an int, got {type(track_buffer).__name__}")
+        self._core = _tracker.JDETracker(
+            float(conf_thres), int(track_buffer), float(frame_rate), str(association), float(match_thres), float(low_thres)
+        )
+        self.conf_thres = float(conf_thres)
+        self.track_buffer = int(track_buffer)
+        self.frame_rate = float(frame_rate)
+        self.association = association
+
+    def update(self, boxes: np.ndarray, scores: np.ndarray, embeddings: np.ndarray) -> TrackResult:
+        """Associate one frame of detections.
+
+        boxes (N, 4) ``x1, y1, x2, y2`` pixels; scores (N,); embeddings (N, D)
+        (L2-normalised; stored as float32 like the official tracker). float32
+        or float64; N may be 0 (then any empty arrays are accepted).
+        """
+        return TrackResult(*self._core.update(boxes, scores, embeddings))
+
+    def reset(self) -> None:
+        """Forget every track and restart frame and id counters."""
+        self._core.reset()
+
+    @property
+    def frame_id(self) -> int:
+        """Number of frames seen since construction or the last reset."""
+        return self._core.frame_id
+
+    @property
+    def max_time_lost(self) -> int:
+        return self._core.max_time_lost
+
+    @property
+    def num_tracked(self) -> int:
+        return self._core.num_tracked
+
+    @property
+    def num_lost(self) -> int:
+        return self._core.num_lost
+
+    def __repr__(self) -> str:
+        return (
+            f"JDETracker(conf_thres={self.conf_thres}, track_buffer={self.track_buffer}, "
+            f"frame_rate={self.frame_rate}, association={self.association!r}, frame_id={self.frame_id})"
+        )
