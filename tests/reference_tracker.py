@@ -42,6 +42,37 @@ __all__ = [
     "CHI2INV95_4",
 ]
 
+
+def _single_threaded_blas() -> None:
+    """Run the OpenBLAS libraries loaded by NumPy/SciPy single-threaded.
+
+    The reference only multiplies and factorises 4x4 / 8x8 matrices; on a busy machine the
+    BLAS worker threads that a small ``solve_triangular`` wakes up cost ~1 ms per call (and
+    make the reference 10x slower).  Thread counts do not change any result used here.
+    """
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as fh:
+            libs = sorted({ln.split()[-1] for ln in fh if "openblas" in ln.lower() and "/" in ln})
+    except OSError:  # not Linux
+        return
+    names = ("openblas_set_num_threads", "scipy_openblas_set_num_threads",
+             "scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_")
+    for path in libs:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in names:
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn(1)
+                break
+
+
+_single_threaded_blas()
+
 CHI2INV95_4 = 9.4877  # chi-square 95 % quantile, 4 dof (§4.5)
 FUSE_LAMBDA = 0.98  # fuse_motion lambda (§4.4 step 3)
 FEAT_ALPHA = 0.9  # embedding smoothing (§4.1)

@@ -468,7 +468,7 @@ def test_update_bad_shapes_raise(kf):
 
 def test_gating_distance_bad_shapes_raise(kf):
     mean, cov = _good()
-    for meas in [np.zeros((3, 3)), np.zeros(4), np.zeros((2, 5)), np.zeros((1, 2, 4))]:
+    for meas in [np.zeros((3, 3)), np.zeros(3), np.zeros((2, 5)), np.zeros((1, 2, 4))]:
         with pytest.raises(ValueError):
             kf.gating_distance(mean, cov, meas + 1.0)
     with pytest.raises(ValueError):

@@ -404,9 +404,15 @@ def test_pairs_above_cost_limit_are_never_matched():
     assert total == 0.0
 
 
-def test_nonsquare_with_finite_cost_limit_accepted_without_extend_cost():
+def test_nonsquare_with_finite_cost_limit_without_extend_cost_raises_or_pads():
+    # lap.lapjv raises here; solving the padded problem (as with
+    # extend_cost=True) would also be consistent with the documented
+    # cost_limit semantics.  Either is accepted; anything else is not.
     cost = np.array([[0.1, 0.9, 0.2], [0.3, 0.05, 0.8]])
-    a = solve(cost, cost_limit=0.5)
+    try:
+        a = solve(cost, cost_limit=0.5)
+    except ValueError:
+        return
     b = solve(cost, extend_cost=True, cost_limit=0.5)
     assert a[0] == b[0]
     np.testing.assert_array_equal(a[1], b[1])
@@ -747,6 +753,12 @@ def test_matches_lap_lapjv_on_tracker_like_matrices():
             cost[rng.random((n, m)) < 0.3] = INF
         t = float((0.4, 0.5, 0.7)[k % 3])
         total, x, y = solve(cost, extend_cost=True, cost_limit=t)
+        if cost.size == 0:
+            # lap 0.5.13 corrupts the heap on a 0x0 input (glibc later aborts
+            # with "free(): invalid pointer"); the official code never calls
+            # it on an empty matrix, so neither do we.
+            assert np.all(x == -1) and np.all(y == -1)
+            continue
         lt, lx, ly = lap.lapjv(cost, extend_cost=True, cost_limit=t)
         lx = np.asarray(lx, np.int64)
         ly = np.asarray(ly, np.int64)
@@ -860,33 +872,73 @@ _HARD_SCRIPT = textwrap.dedent("""
     import sys
     import numpy as np
     import fairmot.tracking as T
-    {setup}
-    n, m = c.shape
-    try:
-        total, x, y = T.lapjv(c, **kw)
-    except (ValueError, OverflowError) as e:
-        print("RAISED", type(e).__name__)
-        sys.exit(0)
-    x = np.asarray(x).astype(np.int64); y = np.asarray(y).astype(np.int64)
-    assert x.shape == (n,) and y.shape == (m,)
-    rows = np.flatnonzero(x >= 0)
-    assert np.all(x < m) and np.all(y < n) and np.all(x >= -1) and np.all(y >= -1)
-    assert np.all(y[x[rows]] == rows)
-    assert np.all(np.isfinite(c[rows, x[rows]]))
-    print("OK", len(rows))
+
+    def check(c, kw):
+        n, m = c.shape
+        try:
+            total, x, y = T.lapjv(c, **kw)
+        except (ValueError, OverflowError) as e:
+            return "RAISED " + type(e).__name__
+        x = np.asarray(x).astype(np.int64)
+        y = np.asarray(y).astype(np.int64)
+        if x.shape != (n,) or y.shape != (m,):
+            return "BAD shapes %r %r" % (x.shape, y.shape)
+        if not (np.all(x < m) and np.all(y < n) and np.all(x >= -1) and np.all(y >= -1)):
+            return "BAD index range"
+        rows = np.flatnonzero(x >= 0)
+        if not np.all(y[x[rows]] == rows) or np.sum(y >= 0) != len(rows):
+            return "BAD x/y inconsistent"
+        if not np.all(np.isfinite(c[rows, x[rows]])):
+            return "BAD inf pair assigned"
+        return "OK %d" % len(rows)
+
+    for name, setup in CASES:
+        print("START", name, flush=True)
+        ns = {"np": np}
+        exec(setup, ns)
+        print("RESULT", name, check(ns["c"], ns["kw"]), flush=True)
 """)
+
+_HARD_TIMEOUT = 40.0
+
+
+@pytest.fixture(scope="module")
+def adversarial_results():
+    """Run every adversarial case in ONE subprocess (the solver may hold the
+    GIL, so a thread-based timeout would not work); returns {name: status}."""
+    cases = sorted(_HARD_CASES.items())
+    script = "CASES = %r\n" % (cases,) + _HARD_SCRIPT
+    try:
+        proc = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                              text=True, timeout=_HARD_TIMEOUT)
+        out, err, rc = proc.stdout, proc.stderr, proc.returncode
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        err, rc = "TIMEOUT", None
+    results = {}
+    started = None
+    for line in out.splitlines():
+        parts = line.split(" ", 2)
+        if parts[0] == "START":
+            started = parts[1]
+        elif parts[0] == "RESULT":
+            results[parts[1]] = parts[2]
+            started = None
+    if started is not None:
+        if rc is None:
+            results[started] = "HUNG (no result within %.0f s)" % _HARD_TIMEOUT
+        else:
+            results[started] = "CRASHED rc=%r: %s" % (rc, err[-2000:])
+    return results, err
 
 
 @pytest.mark.parametrize("name", sorted(_HARD_CASES))
-def test_adversarial_input_terminates(name):
-    script = _HARD_SCRIPT.format(setup=_HARD_CASES[name])
-    try:
-        proc = subprocess.run([sys.executable, "-c", script], capture_output=True,
-                              text=True, timeout=20)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"lapjv did not terminate within 20 s on case {name!r}")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.startswith(("OK", "RAISED")), proc.stdout
+def test_adversarial_input_terminates(name, adversarial_results):
+    results, err = adversarial_results
+    if name not in results:
+        pytest.fail(f"case {name!r} not reached (an earlier case hung or crashed): {err[-500:]}")
+    status = results[name]
+    assert status.startswith(("OK", "RAISED")), f"{name}: {status}"
 
 
 def test_adversarial_finite_inputs_return_a_valid_matching():
@@ -903,3 +955,21 @@ def test_adversarial_finite_inputs_return_a_valid_matching():
             kref, cref = ref_maxcard_mincost(cost)
             assert int(np.sum(x >= 0)) == kref
             assert close(matched_cost(cost, x), cref, cost)
+
+
+def test_near_max_float_costs_keep_cheap_unique_optimum():
+    # finite costs close to DBL_MAX (padding / dual updates must not overflow
+    # into inf or nan and lose the obvious optimum)
+    rng = np.random.default_rng(4001)
+    big = np.finfo(np.float64).max
+    for k in range(200):
+        n = int(rng.integers(1, 10))
+        m = n + int(rng.integers(0, 4)) * (k % 2)
+        cost = big * rng.uniform(0.5, 1.0, (n, m))
+        if k % 3 == 0:
+            cost[rng.random((n, m)) < 0.3] = INF
+        perm = rng.permutation(m)[:n]
+        cost[np.arange(n), perm] = rng.uniform(0.0, 1.0, n)
+        for kw in ({"extend_cost": True}, {"extend_cost": True, "cost_limit": 1e300}):
+            total, x, y = solve(cost, **kw)
+            np.testing.assert_array_equal(x, perm, err_msg=str((kw, cost.tolist())))

@@ -260,10 +260,10 @@ def test_stream_exercises_the_tracker_paths(monkeypatch):
     monkeypatch.setattr(R.RefTrack, "re_activate", re)
     monkeypatch.setattr(R, "remove_duplicate_tracks", dup)
     removed = 0
-    for seed in range(3):
+    for seed in range(2):
         trk = ReferenceJDETracker()
-        for f in make_stream(seed):
+        for f in make_stream(seed, n_frames=250):
             trk.update(*f)
         removed += len(trk.removed_stracks)
-    assert counts["refind"] > 100 and counts["dup"] > 5 and removed > 100
+    assert counts["refind"] > 100 and counts["dup"] > 5 and removed > 50
     assert counts["refind_removed"] >= 1

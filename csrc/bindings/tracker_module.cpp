@@ -32,7 +32,7 @@ constexpr int64_t kGilThreshold = 4096;
 py::array as_numeric_array(py::handle obj, const char* name) {
   py::array arr = py::isinstance<py::array>(obj) ? py::reinterpret_borrow<py::array>(obj)
                                                  : py::array(py::module_::import("numpy").attr("asarray")(obj));
-  const char kind = arr.dtype().kind();
+  const char kind = py::detail::array_descriptor_proxy(py::detail::array_proxy(arr.ptr())->descr)->kind;
   if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b') {
     throw py::type_error(std::string(name) + " must be a real numeric array, got dtype " +
                          std::string(py::str(arr.dtype())));
@@ -41,7 +41,8 @@ py::array as_numeric_array(py::handle obj, const char* name) {
 }
 
 bool is_dtype(const py::array& a, char kind, py::ssize_t itemsize) {
-  return a.dtype().kind() == kind && a.dtype().itemsize() == itemsize;
+  const auto* descr = py::detail::array_descriptor_proxy(py::detail::array_proxy(a.ptr())->descr);
+  return descr->kind == kind && a.itemsize() == itemsize;
 }
 
 F64Array to_f64(py::handle obj, const char* name) { return F64Array::ensure(as_numeric_array(obj, name)); }
@@ -77,14 +78,17 @@ I64Array vec_to_array(const std::vector<int64_t>& v) {
 // ---------------------------------------------------------------- assignment
 template <typename T>
 py::tuple run_lapjv(const T* data, int64_t n, int64_t m, bool extend_cost, double cost_limit) {
-  AssignmentResult r;
+  I64Array x(static_cast<py::ssize_t>(n)), y(static_cast<py::ssize_t>(m));
+  int64_t* px = x.mutable_data();
+  int64_t* py_ = y.mutable_data();
+  double total;
   if (n * m > kGilThreshold) {
     py::gil_scoped_release nogil;
-    r = lapjv(data, n, m, extend_cost, cost_limit);
+    total = lapjv_into(data, n, m, extend_cost, cost_limit, px, py_);
   } else {
-    r = lapjv(data, n, m, extend_cost, cost_limit);
+    total = lapjv_into(data, n, m, extend_cost, cost_limit, px, py_);
   }
-  return py::make_tuple(r.total_cost, vec_to_array(r.x), vec_to_array(r.y));
+  return py::make_tuple(total, std::move(x), std::move(y));
 }
 
 py::tuple py_lapjv(py::handle cost, bool extend_cost, double cost_limit) {

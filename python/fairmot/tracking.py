@@ -174,8 +174,8 @@ class KalmanFilter:
         m, single = _as_batch(mean, 1, "mean")
         c = _as_batch(covariance, 2, "covariance")[0]
         z = np.asarray(measurements, dtype=np.float64)
-        if z.ndim == 1:
-            z = z[None]
+        if z.ndim != 2 or z.shape[1] != 4:
+            raise ValueError(f"measurements must have shape (M, 4), got {z.shape}")
         if metric == "maha":
             d = _tracker.kf_gating_distance(m, c, z, only_position)
         elif metric == "gaussian":

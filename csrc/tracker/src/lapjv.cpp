@@ -28,25 +28,65 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Shortest-augmenting-path solver over rows 0..nr-1 and columns
 // 0..n_real-1 (+ one private column per row when with_private is set:
 // column n_real + i is reachable from row i only, at cost 0).
+// All scratch memory lives in two buffers allocated once per solve.
 class PathSolver {
  public:
   PathSolver(const double* cost, int64_t nr, int64_t n_real, bool with_private)
       : c_(cost), nr_(nr), n_real_(n_real), with_private_(with_private),
-        nc_(n_real + (with_private ? nr : 0)),
-        u_(nr, 0.0), v_(nc_, 0.0), col4row_(nr, -1), row4col_(nc_, -1) {}
+        nc_(n_real + (with_private ? nr : 0)) {
+    dbuf_.assign(static_cast<size_t>(nr_ + 2 * nc_), 0.0);
+    ibuf_.assign(static_cast<size_t>(2 * nr_ + 6 * nc_ + nr_), -1);
+    u_ = dbuf_.data();
+    v_ = u_ + nr_;
+    shortest_ = v_ + nc_;
+    col4row_ = ibuf_.data();
+    row4col_ = col4row_ + nr_;
+    path_ = row4col_ + nc_;
+    remaining_ = path_ + nc_;
+    touched_ = remaining_ + nc_;
+    tree_ = touched_ + nc_;
+    dummies_ = tree_ + nc_;
+    visited_ = dummies_ + nr_;
+    for (int64_t j = 0; j < nc_; ++j) shortest_[j] = kInf;
+  }
 
-  std::vector<double>& v() { return v_; }
-  std::vector<double>& u() { return u_; }
-  std::vector<int64_t>& col4row() { return col4row_; }
-  std::vector<int64_t>& row4col() { return row4col_; }
+  double* u() { return u_; }
+  double* v() { return v_; }
+  int64_t* col4row() { return col4row_; }
+  int64_t* row4col() { return row4col_; }
+
+  // Greedy start for problems without a column reduction: u_i = min_j c_ij
+  // (v = 0), and each row takes its cheapest column if no earlier row has.
+  // Returns the rows left free.
+  void greedy_start(std::vector<int64_t>& free_rows) {
+    free_rows.clear();
+    for (int64_t i = 0; i < nr_; ++i) {
+      const double* ci = c_ + i * n_real_;
+      double best = kInf;
+      int64_t arg = -1;
+      for (int64_t j = 0; j < n_real_; ++j) {
+        if (ci[j] < best) {
+          best = ci[j];
+          arg = j;
+        }
+      }
+      if (with_private_ && !(best < 0.0)) {  // the private column costs 0
+        best = 0.0;
+        arg = n_real_ + i;
+      }
+      if (arg >= 0 && row4col_[arg] == -1) {
+        u_[i] = best;
+        col4row_[i] = arg;
+        row4col_[arg] = i;
+      } else {
+        free_rows.push_back(i);
+      }
+    }
+  }
 
   // Assigns each listed free row by one shortest augmenting path.
   // Returns false when some row has no finite augmenting path.
   bool augment(const std::vector<int64_t>& free_rows) {
-    shortest_.assign(nc_, kInf);
-    path_.assign(nc_, -1);
-    remaining_.resize(n_real_);
-    dummies_.clear();
     for (int64_t cur : free_rows) {
       if (!augment_row(cur)) return false;
     }
@@ -55,17 +95,15 @@ class PathSolver {
 
  private:
   bool augment_row(int64_t cur) {
-    int64_t n_remaining = n_real_;
+    int64_t n_remaining = n_real_, n_dummies = 0, n_visited = 0, n_touched = 0, n_tree = 0;
     for (int64_t j = 0; j < n_real_; ++j) remaining_[j] = n_real_ - 1 - j;
-    dummies_.clear();
-    visited_rows_.clear();
-    touched_cols_.clear();
 
     double min_val = 0.0;
     int64_t i = cur;
     int64_t sink = -1;
+    bool ok = true;
     while (sink == -1) {
-      visited_rows_.push_back(i);
+      visited_[n_visited++] = i;
       const double* ci = c_ + i * n_real_;
       const double base = min_val - u_[i];
       double lowest = kInf;
@@ -73,12 +111,12 @@ class PathSolver {
       for (int64_t it = 0; it < n_remaining; ++it) {
         const int64_t j = remaining_[it];
         const double r = base + ci[j] - v_[j];
-        if (r < shortest_[j]) {
-          if (shortest_[j] == kInf) touched_cols_.push_back(j);
+        double s = shortest_[j];
+        if (r < s) {
+          if (s == kInf) touched_[n_touched++] = j;
           path_[j] = i;
-          shortest_[j] = r;
+          shortest_[j] = s = r;
         }
-        const double s = shortest_[j];
         if (s < lowest || (s == lowest && row4col_[j] == -1)) {
           lowest = s;
           pick = it;
@@ -88,23 +126,23 @@ class PathSolver {
         const int64_t d = n_real_ + i;  // reachable only from row i
         const double r = base - v_[d];
         if (r < shortest_[d]) {
-          if (shortest_[d] == kInf) touched_cols_.push_back(d);
+          if (shortest_[d] == kInf) touched_[n_touched++] = d;
           path_[d] = i;
           shortest_[d] = r;
         }
-        dummies_.push_back(d);
-        for (size_t k = 0; k < dummies_.size(); ++k) {
+        dummies_[n_dummies++] = d;
+        for (int64_t k = 0; k < n_dummies; ++k) {
           const int64_t j = dummies_[k];
           const double s = shortest_[j];
           if (s < lowest || (s == lowest && row4col_[j] == -1)) {
             lowest = s;
-            pick = ~static_cast<int64_t>(k);
+            pick = ~k;
           }
         }
       }
       if (!(lowest < kInf)) {  // no finite augmenting path from `cur`
-        reset_marks();
-        return false;
+        ok = false;
+        break;
       }
       min_val = lowest;
       int64_t j;
@@ -112,12 +150,11 @@ class PathSolver {
         j = remaining_[pick];
         remaining_[pick] = remaining_[--n_remaining];
       } else {
-        const size_t k = static_cast<size_t>(~pick);
+        const int64_t k = ~pick;
         j = dummies_[k];
-        dummies_[k] = dummies_.back();
-        dummies_.pop_back();
+        dummies_[k] = dummies_[--n_dummies];
       }
-      tree_cols_.push_back(j);
+      tree_[n_tree++] = j;
       if (row4col_[j] == -1) {
         sink = j;
       } else {
@@ -125,48 +162,45 @@ class PathSolver {
       }
     }
 
-    // Dual update keeps reduced costs non-negative and zero on the matching.
-    u_[cur] += min_val;
-    for (int64_t r : visited_rows_) {
-      if (r != cur) u_[r] += min_val - shortest_[col4row_[r]];
+    if (ok) {
+      // Dual update keeps reduced costs non-negative and zero on the matching.
+      u_[cur] += min_val;
+      for (int64_t k = 0; k < n_visited; ++k) {
+        const int64_t r = visited_[k];
+        if (r != cur) u_[r] += min_val - shortest_[col4row_[r]];
+      }
+      for (int64_t k = 0; k < n_tree; ++k) {
+        const int64_t j = tree_[k];
+        v_[j] -= min_val - shortest_[j];
+      }
+      // Flip the alternating path.
+      int64_t j = sink;
+      while (true) {
+        const int64_t r = path_[j];
+        row4col_[j] = r;
+        std::swap(col4row_[r], j);
+        if (r == cur) break;
+      }
     }
-    for (int64_t j : tree_cols_) v_[j] -= min_val - shortest_[j];
-
-    // Flip the alternating path.
-    int64_t j = sink;
-    while (true) {
-      const int64_t r = path_[j];
-      row4col_[j] = r;
-      std::swap(col4row_[r], j);
-      if (r == cur) break;
-    }
-    reset_marks();
-    return true;
-  }
-
-  void reset_marks() {
-    for (int64_t j : touched_cols_) shortest_[j] = kInf;
-    touched_cols_.clear();
-    tree_cols_.clear();
-    visited_rows_.clear();
+    for (int64_t k = 0; k < n_touched; ++k) shortest_[touched_[k]] = kInf;
+    return ok;
   }
 
   const double* c_;
   int64_t nr_, n_real_;
   bool with_private_;
   int64_t nc_;
-  std::vector<double> u_, v_;
-  std::vector<int64_t> col4row_, row4col_;
-  std::vector<double> shortest_;
-  std::vector<int64_t> path_, remaining_, dummies_, visited_rows_, touched_cols_, tree_cols_;
+  std::vector<double> dbuf_;
+  std::vector<int64_t> ibuf_;
+  double *u_, *v_, *shortest_;
+  int64_t *col4row_, *row4col_, *path_, *remaining_, *touched_, *tree_, *dummies_, *visited_;
 };
 
 // Jonker-Volgenant initialisation for a square all-finite matrix. Leaves a
 // partial assignment whose rows each sit on a minimiser of c_ij - v_j, sets u
 // for assigned rows accordingly, and returns the rows still free.
-std::vector<int64_t> jv_initialise(const double* c, int64_t n, std::vector<double>& u,
-                                   std::vector<double>& v, std::vector<int64_t>& x,
-                                   std::vector<int64_t>& y) {
+void jv_initialise(const double* c, int64_t n, double* u, double* v, int64_t* x, int64_t* y,
+                   std::vector<int64_t>& free_rows) {
   // Column reduction: v_j = min_i c_ij, each column offered to its argmin row.
   for (int64_t j = 0; j < n; ++j) v[j] = kInf;
   for (int64_t i = 0; i < n; ++i) {
@@ -189,7 +223,7 @@ std::vector<int64_t> jv_initialise(const double* c, int64_t n, std::vector<doubl
     }
   }
   // Reduction transfer for rows that own exactly one column.
-  std::vector<int64_t> free_rows;
+  free_rows.clear();
   for (int64_t i = 0; i < n; ++i) {
     if (x[i] < 0) {
       free_rows.push_back(i);
@@ -256,7 +290,6 @@ std::vector<int64_t> jv_initialise(const double* c, int64_t n, std::vector<doubl
   for (int64_t i = 0; i < n; ++i) {
     if (x[i] >= 0) u[i] = c[i * n + x[i]] - v[x[i]];
   }
-  return free_rows;
 }
 
 // Complete assignment of every row (nr <= nc) on a finite-or-+inf matrix.
@@ -265,37 +298,51 @@ bool solve_complete(const double* c, int64_t nr, int64_t nc, bool all_finite,
                     std::vector<int64_t>& col4row) {
   PathSolver solver(c, nr, nc, false);
   std::vector<int64_t> free_rows;
-  if (nr == nc && all_finite && nr > 0) {
-    free_rows = jv_initialise(c, nr, solver.u(), solver.v(), solver.col4row(), solver.row4col());
+  if (nr == nc && all_finite) {
+    jv_initialise(c, nr, solver.u(), solver.v(), solver.col4row(), solver.row4col(), free_rows);
   } else {
-    free_rows.resize(nr);
-    for (int64_t i = 0; i < nr; ++i) free_rows[i] = i;
+    solver.greedy_start(free_rows);
   }
   if (!solver.augment(free_rows)) return false;
-  col4row = solver.col4row();
+  col4row.assign(solver.col4row(), solver.col4row() + nr);
   return true;
 }
 
-// Scans for NaN / -inf, notes +inf, and returns the largest finite |c|.
+// Scans for NaN / -inf (rejected) and +inf (noted); lo / hi are the smallest
+// and largest finite entries (lo > hi when there is none).
+struct ScanResult {
+  bool has_inf = false;
+  double lo = kInf, hi = -kInf;
+};
+
 template <typename T>
-double scan(const T* cost, int64_t count, bool& has_inf, double& lo, double& hi) {
-  double max_abs = 0.0;
-  has_inf = false;
-  lo = kInf;
-  hi = -kInf;
-  for (int64_t k = 0; k < count; ++k) {
+ScanResult scan(const T* cost, int64_t count) {
+  ScanResult r;
+  double lo = kInf, hi_all = -kInf;
+  bool bad = false;
+  for (int64_t k = 0; k < count; ++k) {  // branch-free: vectorises
     const double c = static_cast<double>(cost[k]);
-    if (std::isnan(c)) throw std::invalid_argument("cost matrix contains NaN");
-    if (c == kInf) {
-      has_inf = true;
-      continue;
-    }
-    if (c == -kInf) throw std::invalid_argument("cost matrix contains -inf");
-    lo = std::min(lo, c);
-    hi = std::max(hi, c);
+    bad |= !(c >= -std::numeric_limits<double>::max());  // NaN or -inf
+    lo = c < lo ? c : lo;
+    hi_all = c > hi_all ? c : hi_all;
   }
-  if (lo <= hi) max_abs = std::max(std::fabs(lo), std::fabs(hi));
-  return max_abs;
+  if (bad) {
+    for (int64_t k = 0; k < count; ++k) {
+      if (std::isnan(static_cast<double>(cost[k]))) throw std::invalid_argument("cost matrix contains NaN");
+    }
+    throw std::invalid_argument("cost matrix contains -inf");
+  }
+  r.lo = lo;
+  r.hi = hi_all;
+  if (hi_all == kInf) {
+    r.has_inf = true;
+    r.hi = -kInf;
+    for (int64_t k = 0; k < count; ++k) {
+      const double c = static_cast<double>(cost[k]);
+      if (c < kInf && c > r.hi) r.hi = c;
+    }
+  }
+  return r;
 }
 
 // Power-of-two factor that brings huge finite costs into a range where sums of
@@ -310,7 +357,8 @@ int scale_exponent(double max_abs) {
 }  // namespace
 
 template <typename T>
-AssignmentResult lapjv(const T* cost, int64_t n, int64_t m, bool extend_cost, double cost_limit) {
+double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double cost_limit, int64_t* x,
+                  int64_t* y) {
   if (n < 0 || m < 0) throw std::invalid_argument("cost matrix dimensions must be non-negative");
   if (std::isnan(cost_limit)) throw std::invalid_argument("cost_limit must not be NaN");
   if (cost_limit == -kInf) throw std::invalid_argument("cost_limit must not be -inf");
@@ -318,16 +366,15 @@ AssignmentResult lapjv(const T* cost, int64_t n, int64_t m, bool extend_cost, do
     throw std::invalid_argument("square cost matrix expected (got " + std::to_string(n) + "x" +
                                 std::to_string(m) + "); pass extend_cost=True for a rectangular one");
   }
-  AssignmentResult res;
-  res.x.assign(n, -1);
-  res.y.assign(m, -1);
-  if (n == 0 || m == 0) return res;
+  std::fill(x, x + n, -1);
+  std::fill(y, y + m, -1);
+  if (n == 0 || m == 0) return 0.0;
 
-  bool has_inf = false;
-  double lo = 0.0, hi = 0.0;
-  const double max_abs = scan(cost, n * m, has_inf, lo, hi);
+  const ScanResult sc = scan(cost, n * m);
   const bool limited = cost_limit < kInf;
-  const int sexp = scale_exponent(limited ? std::max(max_abs, std::fabs(cost_limit)) : max_abs);
+  double max_abs = sc.lo <= sc.hi ? std::max(std::fabs(sc.lo), std::fabs(sc.hi)) : 0.0;
+  if (limited) max_abs = std::max(max_abs, std::fabs(cost_limit));
+  const int sexp = scale_exponent(max_abs);
   auto scaled = [sexp](double c) { return sexp == 0 ? c : std::ldexp(c, sexp); };
 
   if (limited) {
@@ -339,14 +386,14 @@ AssignmentResult lapjv(const T* cost, int64_t n, int64_t m, bool extend_cost, do
       c[k] = v > limit ? kInf : v - limit;
     }
     PathSolver solver(c.data(), n, m, true);
-    std::vector<int64_t> rows(n);
-    for (int64_t i = 0; i < n; ++i) rows[i] = i;
+    std::vector<int64_t> rows;
+    solver.greedy_start(rows);
     if (!solver.augment(rows)) throw std::logic_error("lapjv: thresholded problem must be feasible");
-    const auto& col4row = solver.col4row();
+    const int64_t* col4row = solver.col4row();
     for (int64_t i = 0; i < n; ++i) {
       if (col4row[i] < m) {
-        res.x[i] = col4row[i];
-        res.y[col4row[i]] = i;
+        x[i] = col4row[i];
+        y[col4row[i]] = i;
       }
     }
   } else {
@@ -368,12 +415,13 @@ AssignmentResult lapjv(const T* cost, int64_t n, int64_t m, bool extend_cost, do
       c = buffer.data();
     }
     std::vector<int64_t> col4row;
-    if (!solve_complete(c, nr, nc, !has_inf, col4row)) {
+    if (!solve_complete(c, nr, nc, !sc.has_inf, col4row)) {
       // Forbidden pairs make a complete assignment impossible: use a cost for
       // them that outweighs any difference in finite costs, which yields the
       // cheapest matching among those with the most finite pairs, then drop
       // the forbidden pairs it had to use.
-      const double slo = scaled(lo <= hi ? lo : 0.0), shi = scaled(lo <= hi ? hi : 0.0);
+      const bool any_finite = sc.lo <= sc.hi;
+      const double slo = scaled(any_finite ? sc.lo : 0.0), shi = scaled(any_finite ? sc.hi : 0.0);
       const double big = shi + static_cast<double>(nr + 1) * (shi - slo) + 1.0;
       std::vector<double> patched(c, c + nr * nc);
       for (double& v : patched) {
@@ -390,18 +438,28 @@ AssignmentResult lapjv(const T* cost, int64_t n, int64_t m, bool extend_cost, do
       const int64_t j = col4row[i];
       if (j < 0) continue;
       const int64_t row = transpose ? j : i, col = transpose ? i : j;
-      res.x[row] = col;
-      res.y[col] = row;
+      x[row] = col;
+      y[col] = row;
     }
   }
   double total = 0.0;
   for (int64_t i = 0; i < n; ++i) {
-    if (res.x[i] >= 0) total += static_cast<double>(cost[i * m + res.x[i]]);
+    if (x[i] >= 0) total += static_cast<double>(cost[i * m + x[i]]);
   }
-  res.total_cost = total;
+  return total;
+}
+
+template <typename T>
+AssignmentResult lapjv(const T* cost, int64_t n, int64_t m, bool extend_cost, double cost_limit) {
+  AssignmentResult res;
+  res.x.resize(static_cast<size_t>(std::max<int64_t>(n, 0)));
+  res.y.resize(static_cast<size_t>(std::max<int64_t>(m, 0)));
+  res.total_cost = lapjv_into(cost, n, m, extend_cost, cost_limit, res.x.data(), res.y.data());
   return res;
 }
 
+template double lapjv_into<float>(const float*, int64_t, int64_t, bool, double, int64_t*, int64_t*);
+template double lapjv_into<double>(const double*, int64_t, int64_t, bool, double, int64_t*, int64_t*);
 template AssignmentResult lapjv<float>(const float*, int64_t, int64_t, bool, double);
 template AssignmentResult lapjv<double>(const double*, int64_t, int64_t, bool, double);
 

@@ -26,14 +26,17 @@ struct AssignmentResult {
 //   (as far as forbidden pairs allow) and the rest of the larger side is -1.
 // cost_limit: when finite, solves lap's thresholded problem: minimise
 //   sum(matched c_ij) + cost_limit/2 * (#unmatched rows + #unmatched cols),
-//   so no pair with c_ij > cost_limit is ever assigned. Rectangular matrices
-//   are accepted with a finite cost_limit even without extend_cost
-//   (lap requires extend_cost there; the Python layer enforces that).
+//   so no pair with c_ij > cost_limit is ever assigned.
 // Throws std::invalid_argument on NaN / -inf entries or a non-square matrix
-// without extend_cost and with an infinite cost_limit.
+// without extend_cost (as lap does, whatever the cost_limit).
 template <typename T>
 AssignmentResult lapjv(const T* cost, int64_t n, int64_t m, bool extend_cost = false,
                        double cost_limit = std::numeric_limits<double>::infinity());
+
+// Same, writing x (n) and y (m) into caller-owned buffers; returns the total cost.
+template <typename T>
+double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double cost_limit, int64_t* x,
+                  int64_t* y);
 
 // The official FairMOT `linear_assignment(cost, thresh)`: lapjv with
 // extend_cost and cost_limit = thresh. Matches are emitted in row order,
