@@ -54,6 +54,53 @@ void embedding_distance(const T* a, int64_t n, const T* b, int64_t m, int64_t d,
   }
 }
 
+namespace {
+
+// Dot product and squared norms in float64 over float32 inputs, with four
+// independent partial sums (keeps the FP pipeline busy).
+inline double dot_f64(const float* u, const float* v, int64_t d) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t k = 0;
+  for (; k + 4 <= d; k += 4) {
+    s0 += static_cast<double>(u[k]) * v[k];
+    s1 += static_cast<double>(u[k + 1]) * v[k + 1];
+    s2 += static_cast<double>(u[k + 2]) * v[k + 2];
+    s3 += static_cast<double>(u[k + 3]) * v[k + 3];
+  }
+  for (; k < d; ++k) s0 += static_cast<double>(u[k]) * v[k];
+  return (s0 + s1) + (s2 + s3);
+}
+
+}  // namespace
+
+void gated_embedding_cost(const float* a, int64_t n, const float* b, int64_t m, int64_t d, const double* mean,
+                          const double* cov, const double* xyah, double* out, double lambda) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double threshold = kalman::kChi2Inv95[4];
+  const double mu = 1 - lambda;
+  std::vector<double> nb(static_cast<size_t>(m));
+  for (int64_t j = 0; j < m; ++j) nb[j] = std::sqrt(dot_f64(b + j * d, b + j * d, d));
+  for (int64_t i = 0; i < n; ++i) {
+    double* row = out + i * m;
+    if (!kalman::gating_distance(mean + 8 * i, cov + 64 * i, xyah, m, false, row)) {
+      std::fill(row, row + m, inf);
+      continue;
+    }
+    const float* u = a + i * d;
+    const double nu = std::sqrt(dot_f64(u, u, d));
+    for (int64_t j = 0; j < m; ++j) {
+      const double g = row[j];
+      if (g > threshold) {
+        row[j] = inf;
+        continue;
+      }
+      const double denom = nu * nb[j];
+      const double cosine = denom > 0 ? dot_f64(u, b + j * d, d) / denom : 0.0;
+      row[j] = lambda * std::max(0.0, 1.0 - cosine) + mu * g;
+    }
+  }
+}
+
 template void embedding_distance<float>(const float*, int64_t, const float*, int64_t, int64_t, double*);
 template void embedding_distance<double>(const double*, int64_t, const double*, int64_t, int64_t, double*);
 

@@ -173,16 +173,7 @@ struct JDETracker::Impl {
       std::copy(dets[j]->feat, dets[j]->feat + dim, df.begin() + j * dim);
       std::copy(dets[j]->xyah, dets[j]->xyah + 4, xyah.begin() + 4 * j);
     }
-    embedding_distance(tf.data(), n, df.data(), m, dim, cost.data());
-    if (!fuse_motion(cost.data(), n, m, means.data(), covs.data(), xyah.data())) {
-      // A track whose covariance cannot be factorised cannot be gated: forbid its row.
-      for (int64_t i = 0; i < n; ++i) {
-        double g;
-        if (!kalman::gating_distance(&means[8 * i], &covs[64 * i], xyah.data(), 1, false, &g)) {
-          std::fill(cost.begin() + i * m, cost.begin() + (i + 1) * m, std::numeric_limits<double>::infinity());
-        }
-      }
-    }
+    gated_embedding_cost(tf.data(), n, df.data(), m, dim, means.data(), covs.data(), xyah.data(), cost.data());
     return cost;
   }
 

@@ -156,13 +156,24 @@ bool gating_distance(const double* mean, const double* cov, const double* xyah, 
     for (int b = 0; b < d; ++b) l[a * d + b] = s[a * 4 + b];
   }
   if (!cholesky(l, d)) return false;
+  if (d == 2) {
+    for (int64_t j = 0; j < m; ++j) {
+      double diff[2] = {xyah[4 * j] - pm[0], xyah[4 * j + 1] - pm[1]};
+      solve_lower(l, 2, diff);
+      out[j] = diff[0] * diff[0] + diff[1] * diff[1];
+    }
+    return true;
+  }
+  // Forward substitution unrolled for d = 4; independent across measurements.
+  const double l10 = l[4], l20 = l[8], l21 = l[9], l30 = l[12], l31 = l[13], l32 = l[14];
+  const double r0 = 1.0 / l[0], r1 = 1.0 / l[5], r2 = 1.0 / l[10], r3 = 1.0 / l[15];
   for (int64_t j = 0; j < m; ++j) {
-    double diff[4];
-    for (int a = 0; a < d; ++a) diff[a] = xyah[4 * j + a] - pm[a];
-    solve_lower(l, d, diff);
-    double q = 0.0;
-    for (int a = 0; a < d; ++a) q += diff[a] * diff[a];
-    out[j] = q;
+    const double* z = xyah + 4 * j;
+    const double z0 = (z[0] - pm[0]) * r0;
+    const double z1 = ((z[1] - pm[1]) - l10 * z0) * r1;
+    const double z2 = ((z[2] - pm[2]) - l20 * z0 - l21 * z1) * r2;
+    const double z3 = ((z[3] - pm[3]) - l30 * z0 - l31 * z1 - l32 * z2) * r3;
+    out[j] = z0 * z0 + z1 * z1 + z2 * z2 + z3 * z3;
   }
   return true;
 }

@@ -26,14 +26,17 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Shortest-augmenting-path solver over rows 0..nr-1 and columns
-// 0..n_real-1 (+ one private column per row when with_private is set:
-// column n_real + i is reachable from row i only, at cost 0).
-// All scratch memory lives in two buffers allocated once per solve.
+// 0..n_real-1. With Thresholded set, it solves the thresholded problem for
+// the limit L: entry (i, j) costs c_ij - L (forbidden when c_ij > L), and
+// every row has one private column n_real + i, reachable from row i only, at
+// cost 0 ("stay unmatched"). All scratch memory lives in two buffers
+// allocated once per solve.
+template <bool Thresholded>
 class PathSolver {
  public:
-  PathSolver(const double* cost, int64_t nr, int64_t n_real, bool with_private)
-      : c_(cost), nr_(nr), n_real_(n_real), with_private_(with_private),
-        nc_(n_real + (with_private ? nr : 0)) {
+  PathSolver(const double* cost, int64_t nr, int64_t n_real, double limit = kInf)
+      : c_(cost), nr_(nr), n_real_(n_real), limit_(limit), with_private_(Thresholded),
+        nc_(n_real + (Thresholded ? nr : 0)) {
     dbuf_.assign(static_cast<size_t>(nr_ + 2 * nc_), 0.0);
     ibuf_.assign(static_cast<size_t>(2 * nr_ + 6 * nc_ + nr_), -1);
     u_ = dbuf_.data();
@@ -65,8 +68,9 @@ class PathSolver {
       double best = kInf;
       int64_t arg = -1;
       for (int64_t j = 0; j < n_real_; ++j) {
-        if (ci[j] < best) {
-          best = ci[j];
+        const double cij = value(ci[j]);
+        if (cij < best) {
+          best = cij;
           arg = j;
         }
       }
@@ -94,6 +98,11 @@ class PathSolver {
   }
 
  private:
+  double value(double c) const {
+    if (Thresholded) return c > limit_ ? kInf : c - limit_;
+    return c;
+  }
+
   bool augment_row(int64_t cur) {
     int64_t n_remaining = n_real_, n_dummies = 0, n_visited = 0, n_touched = 0, n_tree = 0;
     for (int64_t j = 0; j < n_real_; ++j) remaining_[j] = n_real_ - 1 - j;
@@ -110,7 +119,7 @@ class PathSolver {
       int64_t pick = -1;  // index into remaining_ (>= 0) or ~index into dummies_
       for (int64_t it = 0; it < n_remaining; ++it) {
         const int64_t j = remaining_[it];
-        const double r = base + ci[j] - v_[j];
+        const double r = base + value(ci[j]) - v_[j];
         double s = shortest_[j];
         if (r < s) {
           if (s == kInf) touched_[n_touched++] = j;
@@ -188,6 +197,7 @@ class PathSolver {
 
   const double* c_;
   int64_t nr_, n_real_;
+  double limit_;
   bool with_private_;
   int64_t nc_;
   std::vector<double> dbuf_;
@@ -296,7 +306,7 @@ void jv_initialise(const double* c, int64_t n, double* u, double* v, int64_t* x,
 // Returns false when +inf entries make it impossible.
 bool solve_complete(const double* c, int64_t nr, int64_t nc, bool all_finite,
                     std::vector<int64_t>& col4row) {
-  PathSolver solver(c, nr, nc, false);
+  PathSolver<false> solver(c, nr, nc);
   std::vector<int64_t> free_rows;
   if (nr == nc && all_finite) {
     jv_initialise(c, nr, solver.u(), solver.v(), solver.col4row(), solver.row4col(), free_rows);
@@ -380,12 +390,16 @@ double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double 
   if (limited) {
     // Thresholded problem on rows x (real columns + private columns).
     const double limit = scaled(cost_limit);
-    std::vector<double> c(static_cast<size_t>(n * m));
-    for (int64_t k = 0; k < n * m; ++k) {
-      const double v = scaled(static_cast<double>(cost[k]));
-      c[k] = v > limit ? kInf : v - limit;
+    std::vector<double> buffer;
+    const double* c = nullptr;
+    if (std::is_same<T, double>::value && sexp == 0) {
+      c = reinterpret_cast<const double*>(cost);
+    } else {
+      buffer.resize(static_cast<size_t>(n * m));
+      for (int64_t k = 0; k < n * m; ++k) buffer[k] = scaled(static_cast<double>(cost[k]));
+      c = buffer.data();
     }
-    PathSolver solver(c.data(), n, m, true);
+    PathSolver<true> solver(c, n, m, limit);
     std::vector<int64_t> rows;
     solver.greedy_start(rows);
     if (!solver.augment(rows)) throw std::logic_error("lapjv: thresholded problem must be feasible");

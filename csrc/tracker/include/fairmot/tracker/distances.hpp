@@ -25,4 +25,14 @@ void embedding_distance(const T* a, int64_t n, const T* b, int64_t m, int64_t d,
 bool fuse_motion(double* cost, int64_t n, int64_t m, const double* mean, const double* cov,
                  const double* xyah, bool only_position = false, double lambda = 0.98);
 
+// The tracker's stage-1 cost in one pass: for each track i (feature a_i,
+// state mean/cov) and detection j (feature b_j, measurement xyah_j),
+// cost_ij = +inf when the squared Mahalanobis distance g_ij > chi2inv95[4],
+// else lambda * max(0, 1 - cos(a_i, b_j)) + (1 - lambda) * g_ij. Identical to
+// embedding_distance followed by fuse_motion, but the appearance term is only
+// computed for pairs that pass the gate. Tracks whose covariance cannot be
+// factorised get a row of +inf.
+void gated_embedding_cost(const float* a, int64_t n, const float* b, int64_t m, int64_t d, const double* mean,
+                          const double* cov, const double* xyah, double* out, double lambda = 0.98);
+
 }  // namespace fairmot
