@@ -44,13 +44,15 @@ def make_stream(seed: int, n_frames: int = 300, n_objects: int = 20, width: int 
                 speed: float = 2.5, turn_rate: float = 0.03, emb_noise: Tuple[float, float] = (0.3, 0.8),
                 similar_fraction: float = 0.3, appearance_change: float = 0.15,
                 duplicate_rate: float = 0.01, clutter_rate: float = 0.03, jitter: float = 0.02,
-                score_mean: float = 0.66, score_std: float = 0.15, return_gt: bool = False):
+                score_mean: float = 0.66, score_std: float = 0.15, size_scale: float = 1.0,
+                return_gt: bool = False):
     """A realistic synthetic stream of detections.
 
     Parameters are densities / rates per frame.  ``speed`` is the mean walking speed in pixels
     per frame (use a larger value to emulate a low frame rate).  With ``return_gt=True`` the
     function returns ``(frames, gt)`` where ``gt[t]`` holds the identity of every detection row
     (-1 for false positives / clutter, identity + 100000 for near-duplicates).
+    ``size_scale`` scales every box (small boxes make the +1 pixel IoU convention matter).
     """
     rng = np.random.default_rng(seed)
     T = int(n_frames)
@@ -95,7 +97,7 @@ def make_stream(seed: int, n_frames: int = 300, n_objects: int = 20, width: int 
         spd[a], spd[b] = speed * rng.uniform(0.8, 1.6), speed * rng.uniform(0.8, 1.6)
 
     def height_at(fy):
-        return np.clip(40 + 300 * (fy - horizon) / (height - horizon), 30, 380)
+        return size_scale * np.clip(40 + 300 * (fy - horizon) / (height - horizon), 30, 380)
 
     # ---------------- simulate trajectories (vectorised over identities)
     pos_x = np.empty((n_ids, T))

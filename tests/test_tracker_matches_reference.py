@@ -94,6 +94,12 @@ STREAMS = {
     "conf06": (dict(seed=9, score_mean=0.72), dict(conf_thres=0.6), np.float32),
     "float64": (dict(seed=10), {}, np.float64),
     "buffer60_float64": (dict(seed=11, occlusion_rate=0.02), dict(track_buffer=60), np.float64),
+    # embeddings too noisy for stage 1 + small fast boxes: IoU stage and +1 pixel convention decide
+    "hard_iou": (dict(seed=30, n_objects=30, emb_noise=(1.5, 3.0), speed=6.0, size_scale=0.35, jitter=0.04), {},
+                 np.float32),
+    # erratic motion and box noise: many stage-1 pairs near the 9.4877 gate
+    "hard_gate": (dict(seed=31, n_objects=25, jitter=0.06, turn_rate=0.15, speed=5.0, emb_noise=(0.2, 0.5)), {},
+                  np.float32),
     "byte": (dict(seed=12, score_mean=0.55, score_std=0.2), dict(association="byte"), np.float32),
     "byte_match05_conf03": (dict(seed=13, score_mean=0.5, score_std=0.2),
                             dict(association="byte", match_thres=0.5, conf_thres=0.3), np.float32),

@@ -223,8 +223,10 @@ class JDETracker:
         low_thres: lower score bound of the byte mode's second band (0.2).
 
     ``update`` is thread-safe per instance; separate instances are independent.
-    Detections with non-positive width or height are ignored, like detections
-    under the score threshold. A call rejected with an exception leaves the
+    Detections of zero height are ignored, like detections under the score
+    threshold (their aspect ratio is undefined; the official tracker would
+    produce NaN); boxes with negative width or height are processed exactly as
+    the official tracker processes them. A call rejected with an exception leaves the
     tracker's state unchanged.
     """
 

@@ -2,6 +2,7 @@
 #include "fairmot/tracker/jde_tracker.hpp"
 
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -76,6 +77,7 @@ using TrackList = std::vector<Track*>;
 }  // namespace
 
 struct JDETracker::Impl {
+  std::mutex mutex;  // serialises calls on one instance
   TrackerOptions opt;
   int max_time_lost = 30;
   int64_t frame = 0;
@@ -225,7 +227,7 @@ struct JDETracker::Impl {
     std::vector<std::pair<int64_t, bool>> kept;  // (row, is_high)
     for (int64_t i = 0; i < batch.n; ++i) {
       const double* tlwh = batch.tlwh + 4 * i;
-      if (!(tlwh[2] > 0.0 && tlwh[3] > 0.0)) continue;
+      if (tlwh[3] == 0.0) continue;  // aspect w/h undefined: the official tracker would produce NaN
       const double s = batch.scores[i];
       if (above(s, opt.conf_thres, batch.scores_float32)) {
         kept.emplace_back(i, true);
@@ -494,8 +496,14 @@ JDETracker::~JDETracker() = default;
 JDETracker::JDETracker(JDETracker&&) noexcept = default;
 JDETracker& JDETracker::operator=(JDETracker&&) noexcept = default;
 
-std::vector<OutputTrack> JDETracker::update(const DetectionBatch& d) { return impl_->step(d); }
-void JDETracker::reset() { impl_->reset(); }
+std::vector<OutputTrack> JDETracker::update(const DetectionBatch& d) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->step(d);
+}
+void JDETracker::reset() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->reset();
+}
 int64_t JDETracker::frame_id() const { return impl_->frame; }
 int JDETracker::max_time_lost() const { return impl_->max_time_lost; }
 const TrackerOptions& JDETracker::options() const { return impl_->opt; }

@@ -35,15 +35,6 @@ void solve_lower(const double* l, int d, double* b) {
   }
 }
 
-// Solves L^T z = b in place (back substitution).
-void solve_upper_t(const double* l, int d, double* b) {
-  for (int i = d - 1; i >= 0; --i) {
-    double t = b[i];
-    for (int k = i + 1; k < d; ++k) t -= l[k * d + i] * b[k];
-    b[i] = t / l[i * d + i];
-  }
-}
-
 void project_one(const double* mean, const double* cov, double* pm, double* pc) {
   const double h = mean[3];
   const double s0 = kSp * h, s2 = 1e-1;
@@ -113,13 +104,28 @@ bool update(double* mean, double* cov, const double* xyah, int64_t n, int64_t* b
       ok = false;
       continue;
     }
-    // Kalman gain K (8x4) = P H^T S^-1: solve S k_r = (P H^T)_r for each row r.
+    // Kalman gain K (8x4) = P H^T S^-1: solve S k_r = (P H^T)_r for each row r
+    // with the Cholesky factor (reciprocal diagonal hoisted out of the loop).
+    const double r0 = 1.0 / s[0], r1 = 1.0 / s[5], r2 = 1.0 / s[10], r3 = 1.0 / s[15];
+    const double l10 = s[4], l20 = s[8], l21 = s[9], l30 = s[12], l31 = s[13], l32 = s[14];
     double k[32];
     for (int r = 0; r < 8; ++r) {
+      const double* b = p + r * 8;
+      // forward: L y = b
+      const double y0 = b[0] * r0;
+      const double y1 = (b[1] - l10 * y0) * r1;
+      const double y2 = (b[2] - l20 * y0 - l21 * y1) * r2;
+      const double y3 = (b[3] - l30 * y0 - l31 * y1 - l32 * y2) * r3;
+      // backward: L^T x = y
+      const double x3 = y3 * r3;
+      const double x2 = (y2 - l32 * x3) * r2;
+      const double x1 = (y1 - l21 * x2 - l31 * x3) * r1;
+      const double x0 = (y0 - l10 * x1 - l20 * x2 - l30 * x3) * r0;
       double* kr = k + 4 * r;
-      for (int c = 0; c < 4; ++c) kr[c] = p[r * 8 + c];
-      solve_lower(s, 4, kr);
-      solve_upper_t(s, 4, kr);
+      kr[0] = x0;
+      kr[1] = x1;
+      kr[2] = x2;
+      kr[3] = x3;
     }
     double innov[4];
     for (int c = 0; c < 4; ++c) innov[c] = z[c] - pm[c];

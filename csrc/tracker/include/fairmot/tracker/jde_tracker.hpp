@@ -58,8 +58,10 @@ class JDETracker {
 
   // Runs one frame. Throws std::invalid_argument (state untouched) on
   // non-finite inputs or an embedding dimension that differs from the one
-  // the current tracks carry. Detections whose width or height is not
-  // positive are ignored, like detections below the score threshold.
+  // the current tracks carry. Detections of zero height are ignored, like
+  // detections below the score threshold (their aspect ratio w / h is
+  // undefined); other degenerate boxes (negative width or height) are tracked
+  // exactly as the official tracker tracks them.
   std::vector<OutputTrack> update(const DetectionBatch& detections);
 
   void reset();
