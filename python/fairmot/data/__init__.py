@@ -1,0 +1,1 @@
+"""Data: synthetic scenes and detection streams (training data formats come later)."""
