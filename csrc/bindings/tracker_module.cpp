@@ -106,6 +106,62 @@ py::tuple py_lapjv(py::handle cost, bool extend_cost, double cost_limit) {
   return run_lapjv(c.data(), n, m, extend_cost, cost_limit);
 }
 
+// lapjv(cost, extend_cost=False, cost_limit=inf) as a METH_FASTCALL function:
+// pybind11's generic keyword handling costs more than a 10x10 solve.
+PyObject* lapjv_fastcall(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  static const char* const names[] = {"cost", "extend_cost", "cost_limit"};
+  PyObject* vals[3] = {nullptr, nullptr, nullptr};
+  if (nargs > 3) {
+    PyErr_Format(PyExc_TypeError, "lapjv() takes at most 3 positional arguments (%zd given)", nargs);
+    return nullptr;
+  }
+  for (Py_ssize_t k = 0; k < nargs; ++k) vals[k] = args[k];
+  const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  for (Py_ssize_t k = 0; k < nkw; ++k) {
+    PyObject* key = PyTuple_GET_ITEM(kwnames, k);
+    int slot = -1;
+    for (int q = 0; q < 3; ++q) {
+      if (PyUnicode_CompareWithASCIIString(key, names[q]) == 0) slot = q;
+    }
+    if (slot < 0) {
+      PyErr_Format(PyExc_TypeError, "lapjv() got an unexpected keyword argument '%U'", key);
+      return nullptr;
+    }
+    if (vals[slot]) {
+      PyErr_Format(PyExc_TypeError, "lapjv() got multiple values for argument '%s'", names[slot]);
+      return nullptr;
+    }
+    vals[slot] = args[nargs + k];
+  }
+  if (!vals[0]) {
+    PyErr_SetString(PyExc_TypeError, "lapjv() missing required argument 'cost'");
+    return nullptr;
+  }
+  bool extend_cost = false;
+  if (vals[1]) {
+    const int t = PyObject_IsTrue(vals[1]);
+    if (t < 0) return nullptr;
+    extend_cost = t != 0;
+  }
+  double cost_limit = std::numeric_limits<double>::infinity();
+  if (vals[2]) {
+    cost_limit = PyFloat_AsDouble(vals[2]);
+    if (cost_limit == -1.0 && PyErr_Occurred()) return nullptr;
+  }
+  try {
+    return py_lapjv(vals[0], extend_cost, cost_limit).release().ptr();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (py::builtin_exception& e) {
+    e.set_error();
+  } catch (const std::invalid_argument& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
 py::tuple py_linear_assignment(py::handle cost, double thresh) {
   if (std::isnan(thresh)) throw py::value_error("thresh must not be NaN");
   F64Array c = to_f64(cost, "cost");
@@ -373,15 +429,17 @@ py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scor
 PYBIND11_MODULE(_tracker, m) {
   m.doc() = "fairmot._tracker: numpy bindings of the torch-free C++ tracker core";
 
-  m.def("lapjv", &py_lapjv, py::arg("cost"), py::arg("extend_cost") = false,
-        py::arg("cost_limit") = std::numeric_limits<double>::infinity(),
-        R"doc(Solve a dense linear assignment problem (Jonker-Volgenant).
-
-cost: (N, M) real matrix (float32/float64 used as is, other real dtypes cast to float64).
-Returns (total_cost, x, y): x (N,) int64 column of each row or -1, y (M,) int64 row of each
-column or -1, total_cost the sum of cost over assigned pairs. +inf marks a forbidden pair;
-NaN and -inf raise ValueError. A non-square matrix needs extend_cost=True. A finite
-cost_limit solves the thresholded problem of lap.lapjv (see fairmot.tracking.lapjv).)doc");
+  static PyMethodDef lapjv_def = {
+      "lapjv", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(&lapjv_fastcall)),
+      METH_FASTCALL | METH_KEYWORDS,
+      "lapjv(cost, extend_cost=False, cost_limit=inf) -> (total_cost, x, y)\n\n"
+      "Solve a dense linear assignment problem (Jonker-Volgenant).\n\n"
+      "cost: (N, M) real matrix (float32/float64 used as is, other real dtypes cast to float64).\n"
+      "Returns x (N,) int64 column of each row or -1, y (M,) int64 row of each column or -1, and\n"
+      "total_cost, the sum of cost over assigned pairs. +inf marks a forbidden pair; NaN and -inf\n"
+      "raise ValueError. A non-square matrix needs extend_cost=True. A finite cost_limit solves the\n"
+      "thresholded problem of lap.lapjv (see fairmot.tracking.lapjv)."};
+  m.add_object("lapjv", py::reinterpret_steal<py::object>(PyCFunction_NewEx(&lapjv_def, nullptr, m.ptr())));
   m.def("linear_assignment", &py_linear_assignment, py::arg("cost"), py::arg("thresh"),
         "FairMOT's linear_assignment(cost, thresh) -> (matches (K, 2), unmatched_rows, unmatched_cols).");
   m.def("iou_distance", &py_iou_distance, py::arg("boxes_a"), py::arg("boxes_b"));

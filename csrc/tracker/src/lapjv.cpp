@@ -222,22 +222,25 @@ void jv_initialise(const double* c, int64_t n, double* u, double* v, int64_t* x,
       }
     }
   }
-  std::vector<char> unique(n, 1);
+  // x[i] = -2 - j marks a row that owns column j and at least one more.
   for (int64_t j = n - 1; j >= 0; --j) {
     const int64_t i = y[j];
-    if (x[i] < 0) {
+    if (x[i] == -1) {
       x[i] = j;
     } else {
-      unique[i] = 0;
+      if (x[i] >= 0) x[i] = -2 - x[i];
       y[j] = -1;
     }
   }
   // Reduction transfer for rows that own exactly one column.
   free_rows.clear();
+  free_rows.reserve(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    if (x[i] < 0) {
+    if (x[i] <= -2) {
+      x[i] = -2 - x[i];  // owned several columns: keeps the first, no transfer
+    } else if (x[i] < 0) {
       free_rows.push_back(i);
-    } else if (unique[i] && n > 1) {
+    } else if (n > 1) {
       const int64_t j = x[i];
       const double* ci = c + i * n;
       double best = kInf;
@@ -322,36 +325,35 @@ bool solve_complete(const double* c, int64_t nr, int64_t nc, bool all_finite,
 // and largest finite entries (lo > hi when there is none).
 struct ScanResult {
   bool has_inf = false;
-  double lo = kInf, hi = -kInf;
+  bool huge = false;              // some finite |c| > 2^200
+  double lo = kInf, hi = -kInf;  // finite range; only filled when has_inf or huge
 };
 
 template <typename T>
 ScanResult scan(const T* cost, int64_t count) {
   ScanResult r;
-  double lo = kInf, hi_all = -kInf;
-  bool bad = false;
-  for (int64_t k = 0; k < count; ++k) {  // branch-free: vectorises
-    const double c = static_cast<double>(cost[k]);
-    bad |= !(c >= -std::numeric_limits<double>::max());  // NaN or -inf
-    lo = c < lo ? c : lo;
-    hi_all = c > hi_all ? c : hi_all;
+  // Fast path: one branch-free pass that only asks whether any entry is
+  // non-finite or huge (it vectorises); ordinary matrices stop here.
+  bool unusual = false;
+  for (int64_t k = 0; k < count; ++k) {
+    unusual |= !(std::fabs(static_cast<double>(cost[k])) <= 0x1p200);
   }
-  if (bad) {
-    for (int64_t k = 0; k < count; ++k) {
-      if (std::isnan(static_cast<double>(cost[k]))) throw std::invalid_argument("cost matrix contains NaN");
+  if (!unusual) return r;
+  double lo = kInf, hi = -kInf;
+  for (int64_t k = 0; k < count; ++k) {
+    const double c = static_cast<double>(cost[k]);
+    if (std::isnan(c)) throw std::invalid_argument("cost matrix contains NaN");
+    if (c == -kInf) throw std::invalid_argument("cost matrix contains -inf");
+    if (c == kInf) {
+      r.has_inf = true;
+      continue;
     }
-    throw std::invalid_argument("cost matrix contains -inf");
+    lo = std::min(lo, c);
+    hi = std::max(hi, c);
   }
   r.lo = lo;
-  r.hi = hi_all;
-  if (hi_all == kInf) {
-    r.has_inf = true;
-    r.hi = -kInf;
-    for (int64_t k = 0; k < count; ++k) {
-      const double c = static_cast<double>(cost[k]);
-      if (c < kInf && c > r.hi) r.hi = c;
-    }
-  }
+  r.hi = hi;
+  r.huge = lo <= hi && std::max(std::fabs(lo), std::fabs(hi)) > 0x1p200;
   return r;
 }
 
@@ -382,7 +384,7 @@ double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double 
 
   const ScanResult sc = scan(cost, n * m);
   const bool limited = cost_limit < kInf;
-  double max_abs = sc.lo <= sc.hi ? std::max(std::fabs(sc.lo), std::fabs(sc.hi)) : 0.0;
+  double max_abs = sc.huge ? std::max(std::fabs(sc.lo), std::fabs(sc.hi)) : 0.0;
   if (limited) max_abs = std::max(max_abs, std::fabs(cost_limit));
   const int sexp = scale_exponent(max_abs);
   auto scaled = [sexp](double c) { return sexp == 0 ? c : std::ldexp(c, sexp); };
