@@ -973,3 +973,20 @@ def test_near_max_float_costs_keep_cheap_unique_optimum():
         for kw in ({"extend_cost": True}, {"extend_cost": True, "cost_limit": 1e300}):
             total, x, y = solve(cost, **kw)
             np.testing.assert_array_equal(x, perm, err_msg=str((kw, cost.tolist())))
+
+
+@pytest.mark.parametrize("n,m", [(199, 200), (200, 200), (150, 260), (260, 150), (300, 300)])
+@pytest.mark.parametrize("limit", [0.4, 0.8])
+def test_large_thresholded_problems_on_both_formulations_are_optimal(n, m, limit):
+    # n + m straddles the size where the solver switches from the unpadded
+    # private-column formulation to the padded square one.
+    rng = np.random.default_rng(n * 1000 + m)
+    cost = rng.random((n, m))
+    cost[rng.random((n, m)) < 0.3] = np.inf
+    total, x, y = solve(cost, extend_cost=True, cost_limit=limit)
+    assert_consistent(x, y, n, m)
+    r, k = pairs(x)
+    assert np.all(cost[r, k] <= limit)
+    assert total == pytest.approx(matched_cost(cost, x), abs=1e-9)
+    expected, _, _ = ref_padded(cost, limit)
+    assert close(padded_objective(cost, x, y, limit), expected, cost, limit)

@@ -25,6 +25,11 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// Thresholded problems with n + m at least this large are solved on lap's
+// padded square matrix (column reduction pays off); smaller ones on the
+// unpadded private-column formulation. Measured: benchmarks/RESULTS.md.
+constexpr int64_t kPaddedMin = 400;
+
 // Shortest-augmenting-path solver over rows 0..nr-1 and columns
 // 0..n_real-1. With Thresholded set, it solves the thresholded problem for
 // the limit L: entry (i, j) costs c_ij - L (forbidden when c_ij > L), and
@@ -58,33 +63,82 @@ class PathSolver {
   int64_t* col4row() { return col4row_; }
   int64_t* row4col() { return row4col_; }
 
-  // Greedy start for problems without a column reduction: u_i = min_j c_ij
-  // (v = 0), and each row takes its cheapest column if no earlier row has.
-  // Returns the rows left free.
-  void greedy_start(std::vector<int64_t>& free_rows) {
-    free_rows.clear();
-    for (int64_t i = 0; i < nr_; ++i) {
-      const double* ci = c_ + i * n_real_;
-      double best = kInf;
-      int64_t arg = -1;
-      for (int64_t j = 0; j < n_real_; ++j) {
-        const double cij = value(ci[j]);
-        if (cij < best) {
-          best = cij;
-          arg = j;
+  // Jonker-Volgenant augmenting row reduction (two passes) over the listed
+  // free rows, from the current prices v and partial assignment, in which
+  // every assigned row sits on a minimiser of its reduced costs. Rows it
+  // cannot place stay in free_rows; u is then set for the assigned rows.
+  void reduce_rows(std::vector<int64_t>& free_rows) {
+    for (int pass = 0; pass < 2 && !free_rows.empty(); ++pass) {
+      int64_t current = 0, n_new = 0, rr_count = 0;
+      const int64_t n_free = static_cast<int64_t>(free_rows.size());
+      while (current < n_free) {
+        ++rr_count;
+        const int64_t i = free_rows[current++];
+        const double* ci = c_ + i * n_real_;
+        int64_t j1 = -1, j2 = -1;
+        double v1 = kInf, v2 = kInf;
+        for (int64_t j = 0; j < n_real_; ++j) {
+          const double h = value(ci[j]) - v_[j];
+          if (h < v2) {
+            if (h >= v1) {
+              v2 = h;
+              j2 = j;
+            } else {
+              v2 = v1;
+              v1 = h;
+              j2 = j1;
+              j1 = j;
+            }
+          }
         }
+        if (with_private_) {
+          const int64_t d = n_real_ + i;
+          const double h = -v_[d];
+          if (h < v2) {
+            if (h >= v1) {
+              v2 = h;
+              j2 = d;
+            } else {
+              v2 = v1;
+              v1 = h;
+              j2 = j1;
+              j1 = d;
+            }
+          }
+        }
+        if (!(v1 < kInf)) {  // no finite column: left to the path search
+          free_rows[n_new++] = i;
+          continue;
+        }
+        int64_t i0 = row4col_[j1];
+        const bool lowers = v2 < kInf && v_[j1] - (v2 - v1) < v_[j1];
+        if (rr_count < current * nc_) {  // bounded: guarantees termination
+          if (lowers) {
+            v_[j1] -= v2 - v1;
+          } else if (i0 >= 0 && j2 >= 0 && v2 < kInf) {
+            j1 = j2;
+            i0 = row4col_[j2];
+          }
+          if (i0 >= 0) {
+            if (lowers) {
+              free_rows[--current] = i0;
+            } else {
+              free_rows[n_new++] = i0;
+            }
+          }
+        } else if (i0 >= 0) {
+          free_rows[n_new++] = i0;
+        }
+        if (i0 >= 0) col4row_[i0] = -1;
+        col4row_[i] = j1;
+        row4col_[j1] = i;
       }
-      if (with_private_ && !(best < 0.0)) {  // the private column costs 0
-        best = 0.0;
-        arg = n_real_ + i;
-      }
-      if (arg >= 0 && row4col_[arg] == -1) {
-        u_[i] = best;
-        col4row_[i] = arg;
-        row4col_[arg] = i;
-      } else {
-        free_rows.push_back(i);
-      }
+      free_rows.resize(n_new);
+    }
+    for (int64_t i : free_rows) col4row_[i] = -1;
+    for (int64_t i = 0; i < nr_; ++i) {
+      const int64_t j = col4row_[i];
+      if (j >= 0) u_[i] = (j < n_real_ ? value(c_[i * n_real_ + j]) : 0.0) - v_[j];
     }
   }
 
@@ -206,10 +260,10 @@ class PathSolver {
   int64_t *col4row_, *row4col_, *path_, *remaining_, *touched_, *tree_, *dummies_, *visited_;
 };
 
-// Jonker-Volgenant initialisation for a square all-finite matrix. Leaves a
-// partial assignment whose rows each sit on a minimiser of c_ij - v_j, sets u
-// for assigned rows accordingly, and returns the rows still free.
-void jv_initialise(const double* c, int64_t n, double* u, double* v, int64_t* x, int64_t* y,
+// Jonker-Volgenant column reduction and reduction transfer for a square
+// all-finite matrix. Leaves a partial assignment whose rows each sit on a
+// minimiser of c_ij - v_j and the rows still free.
+void jv_initialise(const double* c, int64_t n, double* v, int64_t* x, int64_t* y,
                    std::vector<int64_t>& free_rows) {
   // Column reduction: v_j = min_i c_ij, each column offered to its argmin row.
   for (int64_t j = 0; j < n; ++j) v[j] = kInf;
@@ -250,59 +304,6 @@ void jv_initialise(const double* c, int64_t n, double* u, double* v, int64_t* x,
       v[j] -= best;
     }
   }
-  // Augmenting row reduction, twice.
-  for (int pass = 0; pass < 2 && !free_rows.empty(); ++pass) {
-    int64_t current = 0, n_new = 0, rr_count = 0;
-    const int64_t n_free = static_cast<int64_t>(free_rows.size());
-    while (current < n_free) {
-      ++rr_count;
-      const int64_t i = free_rows[current++];
-      const double* ci = c + i * n;
-      int64_t j1 = 0, j2 = -1;
-      double v1 = ci[0] - v[0], v2 = kInf;
-      for (int64_t j = 1; j < n; ++j) {
-        const double h = ci[j] - v[j];
-        if (h < v2) {
-          if (h >= v1) {
-            v2 = h;
-            j2 = j;
-          } else {
-            v2 = v1;
-            v1 = h;
-            j2 = j1;
-            j1 = j;
-          }
-        }
-      }
-      int64_t i0 = y[j1];
-      const double v1_new = v[j1] - (v2 - v1);
-      const bool lowers = v1_new < v[j1];
-      if (rr_count < current * n) {  // bounded: guarantees termination
-        if (lowers) {
-          v[j1] = v1_new;
-        } else if (i0 >= 0 && j2 >= 0) {
-          j1 = j2;
-          i0 = y[j2];
-        }
-        if (i0 >= 0) {
-          if (lowers) {
-            free_rows[--current] = i0;
-          } else {
-            free_rows[n_new++] = i0;
-          }
-        }
-      } else if (i0 >= 0) {
-        free_rows[n_new++] = i0;
-      }
-      x[i] = j1;
-      y[j1] = i;
-    }
-    free_rows.resize(n_new);
-  }
-  for (int64_t i : free_rows) x[i] = -1;
-  for (int64_t i = 0; i < n; ++i) {
-    if (x[i] >= 0) u[i] = c[i * n + x[i]] - v[x[i]];
-  }
 }
 
 // Complete assignment of every row (nr <= nc) on a finite-or-+inf matrix.
@@ -312,10 +313,12 @@ bool solve_complete(const double* c, int64_t nr, int64_t nc, bool all_finite,
   PathSolver<false> solver(c, nr, nc);
   std::vector<int64_t> free_rows;
   if (nr == nc && all_finite) {
-    jv_initialise(c, nr, solver.u(), solver.v(), solver.col4row(), solver.row4col(), free_rows);
+    jv_initialise(c, nr, solver.v(), solver.col4row(), solver.row4col(), free_rows);
   } else {
-    solver.greedy_start(free_rows);
+    free_rows.resize(static_cast<size_t>(nr));
+    for (int64_t i = 0; i < nr; ++i) free_rows[i] = i;
   }
+  solver.reduce_rows(free_rows);
   if (!solver.augment(free_rows)) return false;
   col4row.assign(solver.col4row(), solver.col4row() + nr);
   return true;
@@ -401,15 +404,49 @@ double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double 
       for (int64_t k = 0; k < n * m; ++k) buffer[k] = scaled(static_cast<double>(cost[k]));
       c = buffer.data();
     }
-    PathSolver<true> solver(c, n, m, limit);
-    std::vector<int64_t> rows;
-    solver.greedy_start(rows);
-    if (!solver.augment(rows)) throw std::logic_error("lapjv: thresholded problem must be feasible");
-    const int64_t* col4row = solver.col4row();
-    for (int64_t i = 0; i < n; ++i) {
-      if (col4row[i] < m) {
-        x[i] = col4row[i];
-        y[col4row[i]] = i;
+    if (n + m >= kPaddedMin) {
+      // lap's padded (n+m) x (n+m) formulation, made all-finite: an entry
+      // above the limit (or +inf) can never beat leaving both sides
+      // unmatched (cost L), so any value above L serves; then the square
+      // Jonker-Volgenant solver with its column reduction applies.
+      const int64_t N = n + m;
+      const double above = limit + std::max(1.0, std::fabs(limit));
+      std::vector<double> padded(static_cast<size_t>(N * N));
+      for (int64_t i = 0; i < N; ++i) {
+        double* row = padded.data() + i * N;
+        for (int64_t j = 0; j < N; ++j) {
+          if (i < n && j < m) {
+            const double v = c[i * m + j];
+            row[j] = v > limit ? above : v;
+          } else {
+            row[j] = (i < n || j < m) ? limit / 2 : 0.0;
+          }
+        }
+      }
+      std::vector<int64_t> col4row;
+      if (!solve_complete(padded.data(), N, N, true, col4row)) {
+        throw std::logic_error("lapjv: padded problem must be feasible");
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t j = col4row[i];
+        if (j < m && !(c[i * m + j] > limit)) {
+          x[i] = j;
+          y[j] = i;
+        }
+      }
+    } else {
+      // Small problems: rows x (real columns + one private column per row).
+      PathSolver<true> solver(c, n, m, limit);
+      std::vector<int64_t> rows(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) rows[i] = i;
+      solver.reduce_rows(rows);
+      if (!solver.augment(rows)) throw std::logic_error("lapjv: thresholded problem must be feasible");
+      const int64_t* col4row = solver.col4row();
+      for (int64_t i = 0; i < n; ++i) {
+        if (col4row[i] < m) {
+          x[i] = col4row[i];
+          y[col4row[i]] = i;
+        }
       }
     }
   } else {
