@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fairmot/tracker/kalman_filter.hpp"
+#include "vector_math.hpp"
 
 namespace fairmot {
 
@@ -54,24 +55,7 @@ void embedding_distance(const T* a, int64_t n, const T* b, int64_t m, int64_t d,
   }
 }
 
-namespace {
-
-// Dot product and squared norms in float64 over float32 inputs, with four
-// independent partial sums (keeps the FP pipeline busy).
-inline double dot_f64(const float* u, const float* v, int64_t d) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t k = 0;
-  for (; k + 4 <= d; k += 4) {
-    s0 += static_cast<double>(u[k]) * v[k];
-    s1 += static_cast<double>(u[k + 1]) * v[k + 1];
-    s2 += static_cast<double>(u[k + 2]) * v[k + 2];
-    s3 += static_cast<double>(u[k + 3]) * v[k + 3];
-  }
-  for (; k < d; ++k) s0 += static_cast<double>(u[k]) * v[k];
-  return (s0 + s1) + (s2 + s3);
-}
-
-}  // namespace
+using detail::dot_f64;
 
 void gated_embedding_cost(const float* a, int64_t n, const float* b, int64_t m, int64_t d, const double* mean,
                           const double* cov, const double* xyah, double* out, double lambda) {

@@ -9,6 +9,7 @@
 #include "fairmot/tracker/distances.hpp"
 #include "fairmot/tracker/kalman_filter.hpp"
 #include "fairmot/tracker/lapjv.hpp"
+#include "vector_math.hpp"
 
 namespace fairmot {
 namespace {
@@ -19,13 +20,7 @@ constexpr double kByteLowIouThresh = 0.4;   // byte mode stage 3
 constexpr double kDuplicateDist = 0.15;     // duplicate removal (IoU > 0.85)
 constexpr float kSmoothAlpha = 0.9f;
 
-// v <- v / |v| in float32 (the norm accumulated in float64).
-void normalise(float* v, int64_t d) {
-  double s = 0.0;
-  for (int64_t k = 0; k < d; ++k) s += static_cast<double>(v[k]) * static_cast<double>(v[k]);
-  const float norm = static_cast<float>(std::sqrt(s));
-  for (int64_t k = 0; k < d; ++k) v[k] = v[k] / norm;
-}
+using detail::normalise;
 
 struct Detection {
   int64_t index;  // row of the input batch
@@ -196,12 +191,10 @@ struct JDETracker::Impl {
         }
       }
       if (!std::isfinite(b.scores[i])) throw std::invalid_argument("score " + std::to_string(i) + " is not finite");
-      double s = 0.0;
-      const float* f = b.features + i * b.dim;
-      for (int64_t k = 0; k < b.dim; ++k) {
-        if (!std::isfinite(f[k])) throw std::invalid_argument("embedding " + std::to_string(i) + " is not finite");
-        s += static_cast<double>(f[k]) * f[k];
-      }
+      // A sum of squares of float32 values cannot overflow in float64, so it
+      // is finite exactly when every element is.
+      const double s = detail::dot_f64(b.features + i * b.dim, b.features + i * b.dim, b.dim);
+      if (!std::isfinite(s)) throw std::invalid_argument("embedding " + std::to_string(i) + " is not finite");
       if (!(s > 0.0)) throw std::invalid_argument("embedding " + std::to_string(i) + " has zero norm");
     }
   }

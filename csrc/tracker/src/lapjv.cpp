@@ -25,10 +25,13 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Thresholded problems with n + m at least this large are solved on lap's
-// padded square matrix (column reduction pays off); smaller ones on the
+// Thresholded problems with n + m at least kPaddedMin in which at least
+// kPaddedMinDensity of the pairs are under the limit are solved on lap's
+// padded square matrix (its column reduction pays off on dense problems);
+// all others, including the sparse, gated matrices of the tracker, on the
 // unpadded private-column formulation. Measured: benchmarks/RESULTS.md.
 constexpr int64_t kPaddedMin = 400;
+constexpr double kPaddedMinDensity = 0.1;
 
 // Shortest-augmenting-path solver over rows 0..nr-1 and columns
 // 0..n_real-1. With Thresholded set, it solves the thresholded problem for
@@ -404,7 +407,11 @@ double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double 
       for (int64_t k = 0; k < n * m; ++k) buffer[k] = scaled(static_cast<double>(cost[k]));
       c = buffer.data();
     }
+    int64_t candidates = 0;  // pairs that may be matched at all
     if (n + m >= kPaddedMin) {
+      for (int64_t k = 0; k < n * m; ++k) candidates += c[k] <= limit;
+    }
+    if (n + m >= kPaddedMin && static_cast<double>(candidates) >= kPaddedMinDensity * static_cast<double>(n * m)) {
       // lap's padded (n+m) x (n+m) formulation, made all-finite: an entry
       // above the limit (or +inf) can never beat leaving both sides
       // unmatched (cost L), so any value above L serves; then the square
