@@ -1,0 +1,84 @@
+"""Heatmap decoding of FairMOT / CenterNet outputs (spec §3 steps 3-7)."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from . import _library  # noqa: F401  (registers torch.ops.fairmot)
+
+__all__ = ["heatmap_topk", "mot_decode", "gather_feat", "gather_embeddings"]
+
+
+def heatmap_topk(heat: Tensor, k: int = 500, kernel: int = 3) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """Local maxima of a heatmap and their top-k, in one pass per image.
+
+    heat (B, C, H, W), scores already through a sigmoid. A cell is a peak when it equals the max
+    of its ``kernel x kernel`` neighbourhood (the 3x3 max-pool test); other cells score 0. Per
+    image: the best min(k, H*W) cells of each class, then the best k2 = min(k, C * min(k, H*W))
+    across classes. Ties go to the lower class, then the lower flat index, so the result equals a
+    stable descending sort.
+
+    Returns scores (B, k2) in heat's dtype, inds (B, k2) int64 (y * W + x), classes (B, k2)
+    int64, ys and xs (B, k2) float32.
+    """
+    if not isinstance(heat, Tensor):
+        raise TypeError(f"heatmap_topk: heat must be a torch.Tensor, got {type(heat).__name__}")
+    if heat.dim() != 4:
+        raise ValueError(f"heatmap_topk: heat must be 4-D (B, C, H, W), got shape {tuple(heat.shape)}")
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"heatmap_topk: k must be a positive int, got {k!r}")
+    if not isinstance(kernel, int) or kernel < 1 or kernel % 2 == 0:
+        raise ValueError(f"heatmap_topk: kernel must be a positive odd int, got {kernel!r}")
+    return torch.ops.fairmot.heatmap_topk(heat, k, kernel)
+
+
+def gather_feat(feat: Tensor, inds: Tensor) -> Tensor:
+    """Values of a (B, D, H, W) map at flat indices inds (B, K) -> (B, K, D)."""
+    b, d = feat.shape[:2]
+    flat = feat.reshape(b, d, -1)
+    idx = inds.unsqueeze(1).expand(b, d, inds.shape[1])
+    return flat.gather(2, idx).transpose(1, 2)
+
+
+def gather_embeddings(id_map: Tensor, inds: Tensor, normalize: bool = True) -> Tensor:
+    """Identity embeddings (B, K, D) at the detected centres, L2-normalised over D (eps 1e-12).
+
+    Only the K gathered rows are normalised (the official code normalises the whole map first;
+    per-position normalisation makes the two equal). On CUDA this keeps the work on the GPU, so
+    only K rows need to cross to the host.
+    """
+    emb = gather_feat(id_map, inds)
+    return F.normalize(emb, dim=2) if normalize else emb
+
+
+def mot_decode(
+    heat: Tensor, wh: Tensor, reg: Tensor | None = None, ltrb: bool = True, K: int = 500
+) -> tuple[Tensor, Tensor]:
+    """FairMOT's ``mot_decode``: detections in output-map units.
+
+    heat (B, C, H, W) after sigmoid; wh (B, 4, H, W) (ltrb distances) or (B, 2, H, W) (sizes);
+    reg (B, 2, H, W) sub-cell offsets or None (+0.5). Returns dets (B, K', 6) = (x1, y1, x2, y2,
+    score, class) and inds (B, K'), with K' = min(K, C * min(K, H * W)).
+    """
+    scores, inds, clses, ys, xs = heatmap_topk(heat, K, 3)
+    if reg is not None:
+        r = gather_feat(reg, inds)
+        xs = xs.to(r.dtype).unsqueeze(2) + r[:, :, 0:1]
+        ys = ys.to(r.dtype).unsqueeze(2) + r[:, :, 1:2]
+    else:
+        xs = xs.to(heat.dtype).unsqueeze(2) + 0.5
+        ys = ys.to(heat.dtype).unsqueeze(2) + 0.5
+    w = gather_feat(wh, inds)
+    if ltrb:
+        if wh.shape[1] != 4:
+            raise ValueError(f"mot_decode: ltrb needs a 4-channel wh map, got {wh.shape[1]} channels")
+        boxes = torch.cat([xs - w[..., 0:1], ys - w[..., 1:2], xs + w[..., 2:3], ys + w[..., 3:4]], dim=2)
+    else:
+        if wh.shape[1] != 2:
+            raise ValueError(f"mot_decode: ltrb=False needs a 2-channel wh map, got {wh.shape[1]} channels")
+        boxes = torch.cat(
+            [xs - w[..., 0:1] / 2, ys - w[..., 1:2] / 2, xs + w[..., 0:1] / 2, ys + w[..., 1:2] / 2], dim=2
+        )
+    dets = torch.cat([boxes, scores.unsqueeze(2).to(boxes.dtype), clses.unsqueeze(2).to(boxes.dtype)], dim=2)
+    return dets, inds
