@@ -1,0 +1,376 @@
+"""Reading and writing FairMOT checkpoints (spec §1.7).
+
+Official ``.pth`` files are ``torch.save`` of ``{'epoch': int, 'state_dict': {...}[, 'optimizer': {...}]}``
+(a bare state dict is accepted too). They are read with ``torch.load(..., weights_only=True)``:
+files that need arbitrary Python objects to unpickle are refused.
+
+:func:`load_model` builds the network whose heads match the file and loads it:
+
+* a leading ``module.`` (DataParallel) is stripped from every key (``module_list...`` is kept);
+* ``base.fc.*`` (the ImageNet classifier the official factory adds, never used) is ignored;
+* head layout comes from the file: channels of each head from its last conv
+  (``hm.2.weight`` -> number of classes, ``wh.2.weight`` -> 2 or 4, ``id.2.weight`` -> re-ID
+  dimension), ``head_conv`` from ``hm.0.weight`` (0 when the heads are single convs);
+* BatchNorm ``num_batches_tracked`` counters absent from old files are tolerated (left at 0);
+* anything else that does not fit is an error in strict mode (``ValueError`` listing the
+  missing, unexpected and shape-mismatched keys); with ``strict=False`` the matching tensors are
+  loaded, the rest is logged (``logging``, logger ``fairmot.models.checkpoint``) and described
+  by ``model.load_report`` (a :class:`LoadReport`, attached in both modes).
+"""
+from __future__ import annotations
+
+import io
+import logging
+import os
+import pickle
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Union
+
+import torch
+from torch import Tensor, nn
+
+from .dla_seg import DEFAULT_HEADS
+from .factory import DEFAULT_HEAD_CONV, build_model, normalize_arch
+
+__all__ = [
+    "LoadReport", "load_model", "save_checkpoint", "read_checkpoint", "infer_heads", "clean_state_dict",
+]
+
+logger = logging.getLogger(__name__)
+
+PathOrState = Union[str, "os.PathLike[str]", io.IOBase, Mapping[str, Any]]
+
+#: Keys under these prefixes belong to the network body, not to a head.
+_BODY_PREFIXES = ("base.", "dla_up.", "ida_up.")
+#: Entries of official checkpoints that are not part of our model and are dropped silently.
+_IGNORED_PREFIXES = ("base.fc.",)
+#: Official head creation order; other heads follow in file order.
+_CANONICAL_HEAD_ORDER = ("hm", "wh", "id", "reg")
+_MAX_LISTED = 40
+
+
+@dataclass
+class LoadReport:
+    """What :func:`load_model` did with the entries of a checkpoint.
+
+    Attributes:
+        source: file path (or a description of the object) the weights came from.
+        epoch: the checkpoint's ``epoch`` entry, if any.
+        heads, head_conv: the head layout the model was built with.
+        loaded: model keys set from the checkpoint.
+        missing: model keys absent from the checkpoint (they keep their initial values).
+        unexpected: checkpoint keys the model does not have (not loaded).
+        mismatched: ``(key, checkpoint_shape, model_shape)`` for keys whose shapes differ (not loaded).
+        ignored: checkpoint keys dropped on purpose (``base.fc.*``).
+        defaulted: BatchNorm ``num_batches_tracked`` counters absent from the file (left at 0).
+    """
+
+    source: str
+    epoch: int | None = None
+    heads: dict[str, int] = field(default_factory=dict)
+    head_conv: int = DEFAULT_HEAD_CONV
+    loaded: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    defaulted: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[str]:
+        """Keys that did not make it into the model: missing, unexpected and shape-mismatched."""
+        return list(self.missing) + list(self.unexpected) + [k for k, _, _ in self.mismatched]
+
+    @property
+    def ok(self) -> bool:
+        """True when every model entry was loaded and every checkpoint entry was used (or ignored)."""
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def describe(self, limit: int = _MAX_LISTED) -> str:
+        lines = []
+        if self.missing:
+            lines.append(f"missing keys ({len(self.missing)}): {_join(self.missing, limit)}")
+        if self.unexpected:
+            lines.append(f"unexpected keys ({len(self.unexpected)}): {_join(self.unexpected, limit)}")
+        if self.mismatched:
+            items = [f"{k} (checkpoint {_shape(a)} vs model {_shape(b)})" for k, a, b in self.mismatched]
+            lines.append(f"shape mismatches ({len(self.mismatched)}): {_join(items, limit)}")
+        return "\n".join(lines) if lines else "all keys matched"
+
+
+def _shape(s: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(d) for d in s) + "]"
+
+
+def _join(items: list[str], limit: int) -> str:
+    shown = ", ".join(items[:limit])
+    if len(items) > limit:
+        shown += f", ... and {len(items) - limit} more"
+    return shown
+
+
+def _describe_source(obj: Any) -> str:
+    if isinstance(obj, (str, os.PathLike)):
+        return os.fspath(obj)
+    name = getattr(obj, "name", None)
+    if isinstance(name, str):
+        return name
+    return f"<{type(obj).__name__}>"
+
+
+def _torch_load(path: Any, map_location: Any) -> Any:
+    src = _describe_source(path)
+    if isinstance(path, (str, os.PathLike)):
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"checkpoint not found: {src}")
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"checkpoint path is a directory: {src}")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except pickle.UnpicklingError as e:
+        msg = str(e)
+        unsafe = re.search(r"Unsupported global: GLOBAL (\S+)", msg)
+        if unsafe:
+            raise ValueError(
+                f"{src}: refused to load: the file needs the Python object {unsafe.group(1)}, which safe "
+                f"loading (torch.load(weights_only=True)) does not allow; FairMOT checkpoints contain only "
+                f"tensors and plain containers"
+            ) from e
+        detail = re.search(r"WeightsUnpickler error:\s*(.+?)(?:\n\s*\n|$)", msg, re.DOTALL)
+        detail_text = detail.group(1).strip() if detail else (msg.splitlines()[0] if msg else "")
+        raise ValueError(
+            f"{src}: not a readable PyTorch checkpoint (corrupt or truncated file?): {detail_text}"
+        ) from e
+    except Exception as e:  # zip / EOF / unpickling errors of damaged files
+        raise ValueError(
+            f"{src}: not a readable PyTorch checkpoint (corrupt or truncated file?): {type(e).__name__}: {e}"
+        ) from e
+
+
+def clean_state_dict(state_dict: Mapping[str, Any], source: str = "<state dict>") -> tuple[dict[str, Tensor], list[str]]:
+    """Strip a leading ``module.`` and drop ``base.fc.*``; returns (state dict, ignored keys).
+
+    Raises ``ValueError`` if a key is not a string or a value is not a tensor.
+    """
+    out: dict[str, Tensor] = {}
+    ignored: list[str] = []
+    for k, v in state_dict.items():
+        if not isinstance(k, str):
+            raise ValueError(f"{source}: state dict key {k!r} is not a string")
+        if not isinstance(v, Tensor):
+            raise ValueError(f"{source}: state dict entry {k!r} is a {type(v).__name__}, not a tensor")
+        if k.startswith("module.") and not k.startswith("module_list"):
+            k = k[len("module."):]
+        if k.startswith(_IGNORED_PREFIXES):
+            ignored.append(k)
+            continue
+        if k in out:
+            raise ValueError(f"{source}: key {k!r} appears twice (with and without 'module.' prefix)")
+        out[k] = v
+    return out, ignored
+
+
+def read_checkpoint(path_or_state: PathOrState, map_location: Any = "cpu") -> tuple[dict[str, Tensor], int | None, list[str]]:
+    """Read a checkpoint file (or an already loaded object) into ``(state_dict, epoch, ignored_keys)``.
+
+    ``path_or_state`` may be a path, a binary file object, a checkpoint dict
+    (``{'state_dict': ..., 'epoch': ...}``) or a bare state dict. The state dict is cleaned with
+    :func:`clean_state_dict`.
+    """
+    if isinstance(path_or_state, Mapping):
+        obj: Any = path_or_state
+        src = "<state dict>"
+    else:
+        src = _describe_source(path_or_state)
+        obj = _torch_load(path_or_state, map_location)
+    if not isinstance(obj, Mapping):
+        raise ValueError(f"{src}: not a FairMOT checkpoint (top-level object is a {type(obj).__name__}, "
+                         f"expected a dict with 'state_dict' or a state dict)")
+    epoch = None
+    if "state_dict" in obj:
+        sd = obj["state_dict"]
+        if not isinstance(sd, Mapping):
+            raise ValueError(f"{src}: 'state_dict' entry is a {type(sd).__name__}, not a dict")
+        ep = obj.get("epoch")
+        if isinstance(ep, Tensor) and ep.numel() == 1:
+            ep = int(ep.item())
+        epoch = ep if isinstance(ep, int) else None
+    else:
+        sd = obj
+    if len(sd) == 0:
+        raise ValueError(f"{src}: not a FairMOT checkpoint (empty state dict)")
+    if not all(isinstance(v, Tensor) for v in sd.values()):
+        bad = next(k for k, v in sd.items() if not isinstance(v, Tensor))
+        where = "of 'state_dict' " if "state_dict" in obj else ""
+        raise ValueError(f"{src}: not a FairMOT checkpoint (entry {bad!r} {where}is a "
+                         f"{type(sd[bad]).__name__}, not a tensor)")
+    clean, ignored = clean_state_dict(sd, src)
+    return clean, epoch, ignored
+
+
+def _head_layout(entries: dict[str, Tensor]) -> tuple[int, int] | None:
+    """(out channels, head_conv) of one head from its entries (keys relative to the head)."""
+    indexed: dict[int, Tensor] = {}
+    for rest, t in entries.items():
+        parts = rest.split(".")
+        if len(parts) == 2 and parts[0].isdigit() and parts[1] == "weight" and t.dim() == 4:
+            indexed[int(parts[0])] = t
+    if indexed:
+        last = indexed[max(indexed)]
+        head_conv = indexed[min(indexed)].shape[0] if len(indexed) > 1 else 0
+        return int(last.shape[0]), int(head_conv)
+    w = entries.get("weight")
+    if w is not None and w.dim() == 4:
+        return int(w.shape[0]), 0
+    return None
+
+
+def infer_heads(state_dict: Mapping[str, Tensor]) -> tuple[dict[str, int], int | None]:
+    """Head layout ``({name: channels}, head_conv)`` of a (cleaned) state dict.
+
+    Heads are ordered hm, wh, id, reg, then any others in file order. ``head_conv`` is read from
+    ``hm`` (or the first head); ``None`` if the file has no heads.
+    """
+    groups: dict[str, dict[str, Tensor]] = {}
+    for k, v in state_dict.items():
+        if k.startswith(_BODY_PREFIXES):
+            continue
+        name, sep, rest = k.partition(".")
+        if not sep:
+            continue
+        groups.setdefault(name, {})[rest] = v
+    layouts = {name: lay for name, e in groups.items() if (lay := _head_layout(e)) is not None}
+    order = [n for n in _CANONICAL_HEAD_ORDER if n in layouts] + [n for n in layouts if n not in _CANONICAL_HEAD_ORDER]
+    heads = {n: layouts[n][0] for n in order}
+    head_conv = layouts[order[0]][1] if order else None
+    return heads, head_conv
+
+
+def _device_of(map_location: Any) -> torch.device | None:
+    if isinstance(map_location, torch.device):
+        return map_location
+    if isinstance(map_location, str):
+        try:
+            return torch.device(map_location)
+        except (RuntimeError, ValueError):
+            return None
+    return None
+
+
+def load_model(
+    path_or_state: PathOrState,
+    arch: str = "dla34",
+    heads: Mapping[str, int] | None = None,
+    head_conv: int | None = None,
+    strict: bool = True,
+    map_location: Any = "cpu",
+) -> nn.Module:
+    """Build a FairMOT network matching a checkpoint and load its weights.
+
+    Args:
+        path_or_state: ``.pth`` path / binary file object, a checkpoint dict, or a bare state dict.
+        arch: ``"dla34"`` / ``"dla_34"``.
+        heads: ``{name: channels}``; ``None`` (default) infers them from the file (default heads if
+            the file has none).
+        head_conv: hidden head width; ``None`` (default) infers it from the file (256 if absent).
+        strict: raise ``ValueError`` (listing the keys) if anything other than ``base.fc.*`` (and
+            absent BatchNorm counters) does not match; if False, load what matches and log the rest.
+        map_location: passed to ``torch.load``; if it names a device, the model is moved there.
+
+    Returns:
+        the model, in **eval mode**, with ``model.load_report`` (:class:`LoadReport`) describing
+        what was loaded and what was skipped (``report.skipped``, ``report.ok``).
+
+    Raises:
+        FileNotFoundError: the path does not exist.
+        ValueError: unreadable / corrupt / unsafe / non-checkpoint file (message names the file), or
+            a strict-mode mismatch.
+    """
+    arch = normalize_arch(arch)
+    sd, epoch, ignored = read_checkpoint(path_or_state, map_location=map_location)
+    src = "<state dict>" if isinstance(path_or_state, Mapping) else _describe_source(path_or_state)
+    file_heads, file_head_conv = infer_heads(sd)
+    if heads is None:
+        heads = file_heads if file_heads else dict(DEFAULT_HEADS)
+    heads = dict(heads)
+    if head_conv is None:
+        head_conv = file_head_conv if file_head_conv is not None else DEFAULT_HEAD_CONV
+    model = build_model(arch, heads=heads, head_conv=head_conv)
+
+    model_sd = model.state_dict()
+    report = LoadReport(source=src, epoch=epoch, heads=dict(heads), head_conv=int(head_conv), ignored=ignored)
+    to_load: dict[str, Tensor] = {}
+    for k, v in sd.items():
+        target = model_sd.get(k)
+        if target is None:
+            report.unexpected.append(k)
+        elif tuple(v.shape) != tuple(target.shape):
+            report.mismatched.append((k, tuple(v.shape), tuple(target.shape)))
+        else:
+            to_load[k] = v
+    for k in model_sd:
+        if k not in sd:
+            (report.defaulted if k.endswith(".num_batches_tracked") else report.missing).append(k)
+    report.loaded = [k for k in model_sd if k in to_load]
+
+    if not report.ok and strict:
+        raise ValueError(
+            f"{src}: checkpoint does not match the {arch} model (heads {heads}, head_conv {head_conv}):\n"
+            f"{report.describe()}\n(use strict=False to load the matching entries)"
+        )
+    result = model.load_state_dict(to_load, strict=False)
+    not_loaded = set(report.missing) | set(report.defaulted) | {k for k, _, _ in report.mismatched}
+    leftover = [k for k in result.missing_keys if k not in not_loaded]
+    if leftover or result.unexpected_keys:  # pragma: no cover - our bookkeeping guarantees this
+        raise RuntimeError(f"internal error loading {src}: {leftover} {result.unexpected_keys}")
+    if not report.ok:
+        logger.warning("%s: loaded %d of %d model entries; skipped:\n%s", src, len(report.loaded),
+                       len(model_sd), report.describe())
+    if report.ignored:
+        logger.debug("%s: ignored %s", src, ", ".join(report.ignored))
+    if report.defaulted:
+        logger.debug("%s: %d BatchNorm counters absent, left at 0", src, len(report.defaulted))
+
+    device = _device_of(map_location)
+    if device is not None and device.type != "cpu":
+        model = model.to(device)
+    model.eval()
+    model.load_report = report
+    return model
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    while True:
+        if isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)):
+            model = model.module
+        elif hasattr(model, "_orig_mod") and isinstance(model._orig_mod, nn.Module):  # torch.compile
+            model = model._orig_mod
+        else:
+            return model
+
+
+def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, epoch: int = 0, optimizer: Any = None) -> None:
+    """Write ``{'epoch', 'state_dict'[, 'optimizer']}`` (the official layout) to ``path``.
+
+    DataParallel / DDP / ``torch.compile`` wrappers are unwrapped so keys carry no prefix.
+    ``optimizer`` may be an optimizer or its state dict. The file is written atomically.
+    """
+    net = _unwrap(model)
+    data: dict[str, Any] = {"epoch": int(epoch), "state_dict": net.state_dict()}
+    if optimizer is not None:
+        data["optimizer"] = optimizer.state_dict() if hasattr(optimizer, "state_dict") else dict(optimizer)
+    path = os.fspath(path)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(data, f)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,205 @@
+"""FairMOT's DLA-34 network: backbone + deformable up-sampling path + heads (spec §1.4-1.6).
+
+Module names match the official network, so ``DLASeg.state_dict()`` has exactly the keys,
+shapes and order of official checkpoints (minus ``base.fc.*``).
+
+Shapes: input ``N x 3 x H x W`` (RGB in [0, 1], H and W multiples of 32); output a dict
+``{head: N x C_head x H/4 x W/4}`` of raw (pre-activation) maps, in head creation order.
+"""
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..ops import DCN
+from .dla import BN_MOMENTUM, DLA, dla34
+
+__all__ = ["DeformConv", "IDAUp", "DLAUp", "DLASeg", "fill_up_weights", "bilinear_kernel", "DEFAULT_HEADS"]
+
+#: Default FairMOT heads (ltrb wh, reid_dim 128), in the official creation order.
+DEFAULT_HEADS: dict[str, int] = {"hm": 1, "wh": 4, "id": 128, "reg": 2}
+
+HM_BIAS_INIT = -2.19
+
+
+def bilinear_kernel(k: int) -> Tensor:
+    """The ``k x k`` bilinear up-sampling kernel used by ``fill_up_weights`` (float32)."""
+    f = math.ceil(k / 2)
+    c = (2 * f - 1 - f % 2) / (2.0 * f)
+    v = torch.tensor([1 - abs(i / f - c) for i in range(k)], dtype=torch.float64)
+    return torch.outer(v, v).to(torch.float32)
+
+
+@torch.no_grad()
+def fill_up_weights(up: nn.ConvTranspose2d) -> None:
+    """Initialise a (depthwise) transposed convolution with the bilinear kernel in every channel."""
+    w = up.weight
+    kh, kw = w.shape[2], w.shape[3]
+    if kh != kw:
+        raise ValueError("fill_up_weights expects a square kernel")
+    w.copy_(bilinear_kernel(kh).to(w.dtype).expand_as(w))
+
+
+class DeformConv(nn.Module):
+    """DCN 3x3 (``conv``) followed by BN + ReLU (``actf``); ``actf`` is registered first."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.actf = nn.Sequential(nn.BatchNorm2d(out_channels, momentum=BN_MOMENTUM), nn.ReLU(inplace=True))
+        self.conv = DCN(in_channels, out_channels, kernel_size=3, stride=1, padding=1, dilation=1,
+                        deformable_groups=1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.actf(self.conv(x))
+
+
+class IDAUp(nn.Module):
+    """Iterative deep aggregation: for i >= 1, ``proj_i`` (DeformConv c_i -> o), ``up_i`` (depthwise
+    ConvTranspose2d, factor f_i, bilinear init) and ``node_i`` (DeformConv o -> o).
+
+    ``forward(layers, startp, endp)`` updates ``layers`` in place: for i in startp+1 .. endp-1,
+    ``layers[i] = node(up(proj(layers[i])) + layers[i-1])`` with the modules of suffix i - startp.
+    """
+
+    def __init__(self, out_channels: int, channels: Sequence[int], up_factors: Sequence[int]) -> None:
+        super().__init__()
+        if len(channels) != len(up_factors):
+            raise ValueError("IDAUp: channels and up_factors must have the same length")
+        self.out_channels = out_channels
+        for i in range(1, len(channels)):
+            c = int(channels[i])
+            f = int(up_factors[i])
+            proj = DeformConv(c, out_channels)
+            node = DeformConv(out_channels, out_channels)
+            up = nn.ConvTranspose2d(out_channels, out_channels, f * 2, stride=f, padding=f // 2,
+                                    output_padding=0, groups=out_channels, bias=False)
+            fill_up_weights(up)
+            # Registration order (state-dict order): proj, up, node.
+            setattr(self, f"proj_{i}", proj)
+            setattr(self, f"up_{i}", up)
+            setattr(self, f"node_{i}", node)
+
+    def forward(self, layers: list[Tensor], startp: int, endp: int) -> None:
+        for i in range(startp + 1, endp):
+            s = i - startp
+            up = getattr(self, f"up_{s}")
+            proj = getattr(self, f"proj_{s}")
+            node = getattr(self, f"node_{s}")
+            layers[i] = up(proj(layers[i]))
+            layers[i] = node(layers[i] + layers[i - 1])
+
+
+class DLAUp(nn.Module):
+    """Three IDAUps (``ida_0`` .. ``ida_2`` for DLA-34) merging the deepest levels step by step.
+
+    ``forward(layers)`` takes the backbone outputs and returns the merged maps, shallowest
+    first: ``[stride 4 / 64 ch, stride 8 / 128 ch, stride 16 / 256 ch, stride 32 / 512 ch]``.
+    The list passed in is modified in place.
+    """
+
+    def __init__(self, startp: int, channels: Sequence[int], scales: Sequence[int],
+                 in_channels: Sequence[int] | None = None) -> None:
+        super().__init__()
+        self.startp = startp
+        channels = [int(c) for c in channels]
+        scales = [int(s) for s in scales]
+        in_ch = list(channels) if in_channels is None else [int(c) for c in in_channels]
+        self.channels = channels
+        n = len(channels)
+        for i in range(n - 1):
+            j = n - 2 - i
+            ida = IDAUp(channels[j], in_ch[j:], [s // scales[j] for s in scales[j:]])
+            setattr(self, f"ida_{i}", ida)
+            for k in range(j + 1, n):
+                scales[k] = scales[j]
+                in_ch[k] = channels[j]
+
+    def forward(self, layers: list[Tensor]) -> list[Tensor]:
+        out = [layers[-1]]
+        n = len(layers)
+        for i in range(len(self.channels) - 1):
+            ida: IDAUp = getattr(self, f"ida_{i}")
+            ida(layers, n - i - 2, n)
+            out.insert(0, layers[-1])
+        return out
+
+
+def _make_head(in_channels: int, out_channels: int, head_conv: int, final_kernel: int = 1) -> nn.Module:
+    if head_conv > 0:
+        return nn.Sequential(
+            nn.Conv2d(in_channels, head_conv, kernel_size=3, padding=1, bias=True),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(head_conv, out_channels, kernel_size=final_kernel, stride=1, padding=final_kernel // 2,
+                      bias=True),
+        )
+    return nn.Conv2d(in_channels, out_channels, kernel_size=final_kernel, stride=1, padding=final_kernel // 2,
+                     bias=True)
+
+
+class DLASeg(nn.Module):
+    """DLA-34 + DLAUp + IDAUp + heads. ``forward(x)`` returns ``{head: raw map at stride 4}``.
+
+    Args:
+        heads: ``{name: channels}``, created (and stored in the state dict) in this order.
+        head_conv: width of each head's hidden 3x3 conv (0: a single conv per head).
+        down_ratio: output stride; only 4 is supported by the official DLA-34 configuration.
+        final_kernel: kernel size of each head's last conv.
+        last_level: deepest backbone level merged by the final IDAUp (5).
+        backbone: an already built :class:`DLA` (default: a fresh DLA-34).
+    """
+
+    def __init__(
+        self,
+        heads: Mapping[str, int] | None = None,
+        head_conv: int = 256,
+        down_ratio: int = 4,
+        final_kernel: int = 1,
+        last_level: int = 5,
+        backbone: DLA | None = None,
+    ) -> None:
+        super().__init__()
+        heads = dict(DEFAULT_HEADS if heads is None else heads)
+        if down_ratio not in (2, 4, 8, 16):
+            raise ValueError(f"down_ratio must be one of 2, 4, 8, 16, got {down_ratio}")
+        for name, ch in heads.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise ValueError(f"head names must be identifiers, got {name!r}")
+            if not isinstance(ch, int) or ch <= 0:
+                raise ValueError(f"head {name!r}: channel count must be a positive int, got {ch!r}")
+        if head_conv < 0:
+            raise ValueError(f"head_conv must be >= 0, got {head_conv}")
+        self.heads = heads
+        self.head_conv = head_conv
+        self.down_ratio = down_ratio
+        self.first_level = int(math.log2(down_ratio))
+        self.last_level = last_level
+        self.base = dla34() if backbone is None else backbone
+        channels = self.base.channels
+        scales = [2 ** i for i in range(len(channels[self.first_level:]))]
+        self.dla_up = DLAUp(self.first_level, channels[self.first_level:], scales)
+        out_channel = channels[self.first_level]
+        self.ida_up = IDAUp(out_channel, channels[self.first_level:self.last_level],
+                            [2 ** i for i in range(self.last_level - self.first_level)])
+        for name, classes in heads.items():
+            if hasattr(self, name):
+                raise ValueError(f"head name {name!r} clashes with an attribute of the network")
+            head = _make_head(channels[self.first_level], classes, head_conv, final_kernel)
+            convs = [m for m in head.modules() if isinstance(m, nn.Conv2d)]
+            with torch.no_grad():
+                if name == "hm":
+                    convs[-1].bias.fill_(HM_BIAS_INIT)
+                else:
+                    for conv in convs:
+                        conv.bias.zero_()
+            self.add_module(name, head)
+
+    def forward(self, x: Tensor) -> dict[str, Tensor]:
+        layers = self.base(x)
+        layers = self.dla_up(layers)
+        y = [layers[i].clone() for i in range(self.last_level - self.first_level)]
+        self.ida_up(y, 0, len(y))
+        feat = y[-1]
+        return {name: getattr(self, name)(feat) for name in self.heads}
