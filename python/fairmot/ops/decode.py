@@ -61,6 +61,14 @@ def mot_decode(
     reg (B, 2, H, W) sub-cell offsets or None (+0.5). Returns dets (B, K', 6) = (x1, y1, x2, y2,
     score, class) and inds (B, K'), with K' = min(K, C * min(K, H * W)).
     """
+    if not isinstance(heat, Tensor) or heat.dim() != 4:
+        raise ValueError(f"mot_decode: heat must be a 4-D tensor (B, C, H, W), got {getattr(heat, 'shape', heat)}")
+    b, _, h, w = heat.shape
+    maps = [("wh", wh, 4 if ltrb else 2)] + ([("reg", reg, 2)] if reg is not None else [])
+    for name, t, channels in maps:
+        if not isinstance(t, Tensor) or tuple(t.shape) != (b, channels, h, w):
+            shape = tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__
+            raise ValueError(f"mot_decode: {name} must have shape ({b}, {channels}, {h}, {w}), got {shape}")
     scores, inds, clses, ys, xs = heatmap_topk(heat, K, 3)
     if reg is not None:
         r = gather_feat(reg, inds)
@@ -71,12 +79,8 @@ def mot_decode(
         ys = ys.to(heat.dtype).unsqueeze(2) + 0.5
     w = gather_feat(wh, inds)
     if ltrb:
-        if wh.shape[1] != 4:
-            raise ValueError(f"mot_decode: ltrb needs a 4-channel wh map, got {wh.shape[1]} channels")
         boxes = torch.cat([xs - w[..., 0:1], ys - w[..., 1:2], xs + w[..., 2:3], ys + w[..., 3:4]], dim=2)
     else:
-        if wh.shape[1] != 2:
-            raise ValueError(f"mot_decode: ltrb=False needs a 2-channel wh map, got {wh.shape[1]} channels")
         boxes = torch.cat(
             [xs - w[..., 0:1] / 2, ys - w[..., 1:2] / 2, xs + w[..., 0:1] / 2, ys + w[..., 1:2] / 2], dim=2
         )
