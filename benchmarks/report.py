@@ -290,6 +290,71 @@ def run_kalman(rep: Report, cfg) -> None:
     rep.add(*md_table(["operation", "fairmot batched", "numpy per-track loop", "loop/ours", "target", "met"], rows), "")
 
 
+def run_ops(rep: Report, cfg) -> None:
+    """Torch operators on the CPU: fairmot vs torchvision / the official torch code."""
+    try:
+        import torch
+
+        import bench_ops as bo
+    except ImportError as exc:  # torch / torchvision missing
+        rep.add("## 4. Torch operators", "", f"Skipped: {exc}", "")
+        return
+    if bo.fm_ops is None:
+        rep.add("## 4. Torch operators", "", "Skipped: fairmot.ops is not built.", "")
+        return
+    threads = torch.get_num_threads()
+    rep.add("## 4. Torch operators (CPU)", "",
+            f"Modulated deformable convolution, 3x3, padding 1, with mask, batch 1, float32, {threads} torch "
+            "threads: `fairmot.ops.deform_conv2d` vs `torchvision.ops.deform_conv2d`, min of repeats. "
+            "Peak memory: growth of the process's peak RSS over one forward in a fresh interpreter "
+            "(inputs already allocated). Decoding: `fairmot.ops.mot_decode` + `gather_embeddings` vs the "
+            "official max_pool2d + topk + gather code at 152x272, K = 500.", "")
+    rows = []
+    shapes = ["64ch_152x272"] if cfg.quick else list(bo.DCN_SHAPES)
+    repeat = 2 if cfg.quick else 3
+    for name in shapes:
+        C, H, W = bo.DCN_SHAPES[name]
+        for mode in ("forward", "forward+backward"):
+            if cfg.quick and mode != "forward":
+                continue
+            grad = mode != "forward"
+            inputs = bo.dcn_inputs(C, H, W, requires_grad=grad)
+
+            def run(fn, inputs=inputs, grad=grad):
+                if grad:
+                    out = bo._forward(fn, *inputs)
+                    out.sum().backward()
+                else:
+                    with torch.no_grad():
+                        bo._forward(fn, *inputs)
+
+            t = compare({"ours": lambda: run(bo.dcn_fn("fairmot")), "tv": lambda: run(bo.dcn_fn("torchvision"))},
+                        repeat, 0.0)
+            rows.append([f"deform_conv2d {mode} {name}", fmt_time(t["ours"]), fmt_time(t["tv"]),
+                         fmt_ratio(t["tv"] / t["ours"])])
+            if name == "64ch_152x272" and mode == "forward":
+                rep.summary.append(("deform_conv2d CPU forward 64ch 152x272: faster than torchvision",
+                                    fmt_ratio(t["tv"] / t["ours"]), verdict(t["tv"] >= t["ours"])))
+    mem = {impl: bo.peak_rss_forward(impl, *bo.DCN_SHAPES["64ch_152x272"]) for impl in ("fairmot", "torchvision")}
+    if all("peak_rss_growth_mib" in m for m in mem.values()):
+        ours_m, tv_m = mem["fairmot"]["peak_rss_growth_mib"], mem["torchvision"]["peak_rss_growth_mib"]
+        rows.append(["peak memory of one forward 64ch 152x272", f"{ours_m:.0f} MiB", f"{tv_m:.0f} MiB",
+                     fmt_ratio(tv_m / max(ours_m, 1e-9))])
+        rep.summary.append(("deform_conv2d forward peak memory 64ch 152x272 below torchvision's",
+                            f"{ours_m:.0f} MiB vs {tv_m:.0f} MiB", verdict(ours_m < tv_m)))
+    heat = bo.decode_inputs()[0]
+    t = compare({"ours": lambda: bo.fm_ops.heatmap_topk(heat, 500, 3),
+                 "ref": lambda: bo.official_heatmap_topk(heat, 500, 3)}, cfg.repeat, cfg.target)
+    rows.append(["heatmap_topk (1,1,152,272) K=500", fmt_time(t["ours"]), fmt_time(t["ref"]),
+                 fmt_ratio(t["ref"] / t["ours"])])
+    args = bo.decode_inputs()
+    t = compare({"ours": lambda: bo.fairmot_decode(*args), "ref": lambda: bo.official_decode(*args)},
+                cfg.repeat, cfg.target)
+    rows.append(["mot_decode + embeddings K=500 D=128", fmt_time(t["ours"]), fmt_time(t["ref"]),
+                 fmt_ratio(t["ref"] / t["ours"])])
+    rep.add(*md_table(["case", "fairmot", "torchvision / official torch", "ratio"], rows), "")
+
+
 # ============================================================================ main
 def git_state() -> str:
     try:
@@ -356,6 +421,7 @@ def main(argv=None) -> int:
     run_lapjv(rep, cfg)
     run_tracker(rep, cfg)
     run_kalman(rep, cfg)
+    run_ops(rep, cfg)
 
     missed = [s for s in rep.summary if s[2] != "yes"]
     summary = ["## Summary of targets", ""]
