@@ -139,7 +139,8 @@ __global__ void deformable_col2im_kernel(const scalar_t* __restrict__ grad_col, 
     const int64_t grp = c / g.channels_per_offset_group;
     const int64_t pix = oy * g.out_w + ox;
     const scalar_t* off = offset + (b * g.offset_groups + grp) * 2 * taps * spatial + pix;
-    const acc_t y = static_cast<acc_t>(oy * g.stride_h - g.pad_h + i * g.dil_h) + static_cast<acc_t>(off[(2 * k) * spatial]);
+    const acc_t y =
+        static_cast<acc_t>(oy * g.stride_h - g.pad_h + i * g.dil_h) + static_cast<acc_t>(off[(2 * k) * spatial]);
     const acc_t x =
         static_cast<acc_t>(ox * g.stride_w - g.pad_w + j * g.dil_w) + static_cast<acc_t>(off[(2 * k + 1) * spatial]);
     if (y <= acc_t(-1) || y >= acc_t(g.height) || x <= acc_t(-1) || x >= acc_t(g.width)) {
@@ -203,7 +204,8 @@ __global__ void deformable_col2im_coord_kernel(const scalar_t* __restrict__ grad
     const int64_t j = k % g.kw;
 
     const scalar_t* off = offset + (b * g.offset_groups + grp) * 2 * taps * spatial + pix;
-    const acc_t y = static_cast<acc_t>(oy * g.stride_h - g.pad_h + i * g.dil_h) + static_cast<acc_t>(off[(2 * k) * spatial]);
+    const acc_t y =
+        static_cast<acc_t>(oy * g.stride_h - g.pad_h + i * g.dil_h) + static_cast<acc_t>(off[(2 * k) * spatial]);
     const acc_t x =
         static_cast<acc_t>(ox * g.stride_w - g.pad_w + j * g.dil_w) + static_cast<acc_t>(off[(2 * k + 1) * spatial]);
     const int64_t mask_idx = (b * g.offset_groups + grp) * taps * spatial + k * spatial + pix;
@@ -289,12 +291,13 @@ void launch_im2col(const at::Tensor& input, const at::Tensor& offset, const at::
 
 void check_cuda_inputs(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offset,
                        const at::Tensor& mask, const at::Tensor& bias, bool use_mask) {
-  TORCH_CHECK(input.is_cuda(), "deform_conv2d (CUDA): input must be a CUDA tensor");
+  TORCH_CHECK_VALUE(input.is_cuda(), "deform_conv2d (CUDA): input must be a CUDA tensor");
   const auto dev = input.device();
   const auto same = [&](const at::Tensor& t, const char* name) {
-    TORCH_CHECK(t.device() == dev, "deform_conv2d (CUDA): ", name, " is on ", t.device(), " but input is on ", dev);
-    TORCH_CHECK(t.scalar_type() == input.scalar_type(), "deform_conv2d (CUDA): ", name, " has dtype ",
-                t.scalar_type(), " but input has dtype ", input.scalar_type());
+    TORCH_CHECK_VALUE(t.device() == dev, "deform_conv2d (CUDA): ", name, " is on ", t.device(), " but input is on ",
+                      dev);
+    TORCH_CHECK_TYPE(t.scalar_type() == input.scalar_type(), "deform_conv2d (CUDA): ", name, " has dtype ",
+                     t.scalar_type(), " but input has dtype ", input.scalar_type());
   };
   same(weight, "weight");
   same(offset, "offset");
@@ -323,8 +326,8 @@ at::Tensor deform_conv2d_forward_cuda(const at::Tensor& input_, const at::Tensor
   const int64_t groups = p.groups;
   const int64_t c_out_g = c_out / groups;
   const int64_t k_g = (g.channels / groups) * g.kh * g.kw;
-  TORCH_CHECK(g.out_h > 0 && g.out_w > 0, "deform_conv2d (CUDA): computed output size is not positive (", g.out_h,
-              " x ", g.out_w, ")");
+  TORCH_CHECK_VALUE(g.out_h > 0 && g.out_w > 0, "deform_conv2d (CUDA): computed output size is not positive (",
+                    g.out_h, " x ", g.out_w, ")");
 
   at::Tensor out = at::zeros({batch, c_out, g.out_h, g.out_w}, input.options());
   if (batch == 0 || c_out == 0) {
@@ -356,8 +359,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_co
     const at::Tensor& grad_out_, const at::Tensor& input_, const at::Tensor& weight_, const at::Tensor& offset_,
     const at::Tensor& mask_, const at::Tensor& bias_, const DeformConvParams& p) {
   check_cuda_inputs(input_, weight_, offset_, mask_, bias_, p.use_mask);
-  TORCH_CHECK(grad_out_.device() == input_.device(), "deform_conv2d backward (CUDA): grad is on ", grad_out_.device(),
-              " but input is on ", input_.device());
+  TORCH_CHECK_VALUE(grad_out_.device() == input_.device(), "deform_conv2d backward (CUDA): grad is on ",
+                    grad_out_.device(), " but input is on ", input_.device());
   at::cuda::CUDAGuard guard(input_.device());
   const at::Tensor input = input_.contiguous();
   const at::Tensor weight = weight_.contiguous();
@@ -372,10 +375,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_co
   const int64_t c_out_g = c_out / groups;
   const int64_t k_g = (g.channels / groups) * g.kh * g.kw;
   const int64_t spatial = g.out_h * g.out_w;
-  TORCH_CHECK(grad_out.dim() == 4 && grad_out.size(0) == batch && grad_out.size(1) == c_out &&
-                  grad_out.size(2) == g.out_h && grad_out.size(3) == g.out_w,
-              "deform_conv2d backward (CUDA): grad has shape ", grad_out.sizes(), ", expected [", batch, ", ", c_out,
-              ", ", g.out_h, ", ", g.out_w, "]");
+  TORCH_CHECK_VALUE(grad_out.dim() == 4 && grad_out.size(0) == batch && grad_out.size(1) == c_out &&
+                        grad_out.size(2) == g.out_h && grad_out.size(3) == g.out_w,
+                    "deform_conv2d backward (CUDA): grad has shape ", grad_out.sizes(), ", expected [", batch, ", ",
+                    c_out, ", ", g.out_h, ", ", g.out_w, "]");
 
   const auto acc_type = at::toOpMathType(input.scalar_type());
   const bool reduced = acc_type != input.scalar_type();
@@ -410,7 +413,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_co
       at::Tensor gi_c = grad_input_acc.narrow(0, b0, n);
       at::Tensor goff_c = grad_offset.narrow(0, b0, n);
       at::Tensor gmask_c = p.use_mask ? grad_mask.narrow(0, b0, n) : grad_mask;
-      AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, input.scalar_type(), "deform_conv2d_backward_cuda", [&] {
+      AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, input.scalar_type(), "deform_conv2d_bwd_cuda", [&] {
         using acc_t = at::opmath_type<scalar_t>;
         const scalar_t* mask_ptr = p.use_mask ? mask_c.const_data_ptr<scalar_t>() : nullptr;
         if (col_total > 0) {
