@@ -10,9 +10,11 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "build_model", "load_model", "save_checkpoint"]
+__all__ = ["__version__", "Tracker", "track_video", "build_model", "load_model", "save_checkpoint"]
 
 _LAZY = {
+    "Tracker": ("fairmot.api", "Tracker"),
+    "track_video": ("fairmot.api", "track_video"),
     "build_model": ("fairmot.models", "build_model"),
     "load_model": ("fairmot.models", "load_model"),
     "save_checkpoint": ("fairmot.models", "save_checkpoint"),

@@ -1,0 +1,114 @@
+"""The per-frame detector: letterbox -> network -> decoding -> detections in frame pixels.
+
+``Detector.detect(frame_bgr)`` returns what the official ``JDETracker.update`` computes
+before association (spec §2, §3): boxes (N, 4) float32 ``x1, y1, x2, y2`` in frame pixels,
+scores (N,) float32, embeddings (N, D) float32 L2-normalised, for the N decoded centres with
+``score > conf_thres`` (in decode order). Only the K decoded rows leave the device.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import torch
+
+from .ops import gather_embeddings, mot_decode
+from .pipeline import letterbox, map_to_frame, to_input_tensor
+
+__all__ = ["Detector", "resolve_device"]
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """"auto" -> the first CUDA device when available, else the CPU."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available")
+    return dev
+
+
+class Detector:
+    """FairMOT network + decoding for one frame at a time.
+
+    Args:
+        model: a FairMOT network returning ``{'hm', 'wh', 'id', 'reg'}`` (see fairmot.models).
+        img_size: network input (width, height), multiples of 32 (official 1088x608).
+        conf_thres: keep decoded centres with score > conf_thres (strict, float32).
+        K: number of decoded centres (official 500).
+        device: "auto", "cpu", "cuda", "cuda:1", ... (the model is moved there).
+        dtype: torch.float32, or float16/bfloat16 on CUDA (autocast for the network).
+        ltrb: the wh head predicts (l, t, r, b) distances (4 channels) or (w, h).
+    """
+
+    def __init__(self, model: torch.nn.Module, img_size: tuple[int, int] = (1088, 608), conf_thres: float = 0.4,
+                 K: int = 500, device: str | torch.device = "auto", dtype: torch.dtype = torch.float32,
+                 ltrb: bool | None = None, channels_last: bool = True) -> None:
+        w, h = img_size
+        if w % 32 or h % 32 or w <= 0 or h <= 0:
+            raise ValueError(f"img_size must be positive multiples of 32, got {w}x{h}")
+        self.device = resolve_device(device)
+        if dtype not in (torch.float32, torch.float16, torch.bfloat16):
+            raise ValueError(f"dtype must be float32, float16 or bfloat16, got {dtype}")
+        if dtype != torch.float32 and self.device.type != "cuda":
+            raise ValueError(f"{dtype} inference needs a CUDA device (got {self.device})")
+        self.img_size = (w, h)
+        self.conf_thres = float(conf_thres)
+        self.K = int(K)
+        self.dtype = dtype
+        self.model = model.eval().to(self.device)
+        if channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.channels_last = channels_last
+        if ltrb is None:
+            ltrb = self._wh_channels() == 4
+        self.ltrb = ltrb
+
+    def _wh_channels(self) -> int:
+        head = getattr(self.model, "wh", None)
+        last = head[-1] if isinstance(head, torch.nn.Sequential) else head
+        return int(getattr(last, "out_channels", 4))
+
+    @torch.inference_mode()
+    def forward(self, blob: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Raw network outputs for a (1, 3, H, W) float32 blob."""
+        blob = blob.to(self.device, non_blocking=True)
+        if self.channels_last:
+            blob = blob.contiguous(memory_format=torch.channels_last)
+        if self.dtype == torch.float32:
+            out = self.model(blob)
+        else:
+            with torch.autocast(device_type="cuda", dtype=self.dtype):
+                out = self.model(blob)
+        if isinstance(out, (list, tuple)):
+            out = out[-1]
+        return {k: v.float() for k, v in out.items()}
+
+    @torch.inference_mode()
+    def detect(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Detections of one BGR frame: boxes (N, 4) px, scores (N,), embeddings (N, D), float32."""
+        if not isinstance(frame_bgr, np.ndarray) or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
+            raise ValueError(f"expected an (H, W, 3) BGR frame, got {getattr(frame_bgr, 'shape', type(frame_bgr))}")
+        if frame_bgr.dtype != np.uint8:
+            raise TypeError(f"expected a uint8 frame, got {frame_bgr.dtype}")
+        h0, w0 = frame_bgr.shape[:2]
+        canvas, _, _, _ = letterbox(frame_bgr, *self.img_size)
+        out = self.forward(to_input_tensor(canvas))
+        return self.decode(out, (w0, h0))
+
+    def decode(self, out: dict[str, Any], frame_wh: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Decode raw head outputs of one image into frame-pixel detections (spec §3)."""
+        hm = out["hm"].sigmoid()
+        dets, inds = mot_decode(hm, out["wh"], out.get("reg"), ltrb=self.ltrb, K=self.K)
+        emb = gather_embeddings(out["id"], inds)
+        dets = dets[0].cpu().numpy().astype(np.float32)
+        emb = emb[0].cpu().numpy().astype(np.float32)
+        boxes = map_to_frame(dets[:, :4], frame_wh, self.img_size)
+        scores = dets[:, 4]
+        keep = scores > np.float32(self.conf_thres)
+        return boxes[keep], scores[keep], emb[keep]
