@@ -111,12 +111,13 @@ def track_video(source, weights=None, **kwargs) -> Iterator[tuple[int, np.ndarra
     """Track a video file, a folder of frames or a camera index.
 
     Yields (frame_index starting at 1, frame_bgr, FrameTracks). Keyword arguments go to
-    :class:`Tracker`; the frame rate defaults to the source's.
+    :class:`Tracker`; the frame rate defaults to the source's, as the official code gives it to
+    the tracker: the container FPS rounded to an int, or ``frameRate`` of a MOT ``seqinfo.ini``.
     """
     from .video import open_source
 
     src = open_source(source)
-    kwargs.setdefault("frame_rate", src.fps)
+    kwargs.setdefault("frame_rate", src.frame_rate)
     tracker = Tracker(weights, **kwargs)
     for index, frame in enumerate(src, start=1):
         yield index, frame, tracker.update(frame)

@@ -58,6 +58,112 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_img_size(text: str) -> tuple[int, int]:
+    """``"WxH"`` -> (W, H); both positive multiples of 32 (argparse type)."""
+    parts = str(text).lower().replace("*", "x").split("x")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        w, h = int(parts[0]), int(parts[1])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1088x608, got {text!r}") from None
+    if w <= 0 or h <= 0 or w % 32 or h % 32:
+        raise argparse.ArgumentTypeError(
+            f"width and height must be positive multiples of 32 (e.g. 1088x608, 864x480, 576x320), got {text!r}")
+    return w, h
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return v
+
+
+def _unit_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
+    if not 0.0 <= v < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+    return v
+
+
+def _cmd_track(args: argparse.Namespace) -> int:
+    """Track a video / image folder / camera with a FairMOT network."""
+    from . import Tracker
+    from .video import TrackTrails, VideoWriter, draw_tracks, format_mot_lines, open_source, write_mot_results
+
+    try:
+        from tqdm import tqdm
+    except ImportError:  # progress bars are optional
+        tqdm = None
+
+    source = open_source(args.source)
+    logger.info("source %s: %dx%d, %g fps (tracker frame rate %d), %s frames", source.name, source.size[0],
+                source.size[1], source.fps, source.frame_rate,
+                "?" if source.frame_count is None else source.frame_count)
+    if args.weights is None:
+        logger.info("no --weights given: using the built-in model")
+    tracker = Tracker(args.weights, arch=args.arch, img_size=args.img_size, conf_thres=args.conf_thres,
+                      device=args.device, dtype=args.dtype, track_buffer=args.track_buffer,
+                      frame_rate=source.frame_rate)
+    logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *args.img_size)
+
+    writer = VideoWriter(args.output_video, fps=source.fps) if args.output_video else None
+    trails = TrackTrails() if args.trails else None
+    lines: list[str] = []
+    ids_seen: set[int] = set()
+    n_frames = 0
+    elapsed = 0.0
+    interrupted = False
+    frames = source
+    bar = None
+    if tqdm is not None:
+        bar = tqdm(source, total=source.frame_count, desc="tracking", unit="frame", dynamic_ncols=True,
+                   disable=args.quiet)
+        frames = bar
+    try:
+        for index, frame in enumerate(frames, start=1):
+            t0 = time.perf_counter()
+            tracks = tracker.update(frame)
+            elapsed += time.perf_counter() - t0
+            n_frames = index
+            lines.extend(format_mot_lines(index, tracks))
+            ids_seen.update(int(i) for i in tracks.ids)
+            if bar is not None:
+                bar.set_postfix(tracks=len(tracks), refresh=False)
+            if writer is not None:
+                if trails is not None:
+                    trails.update(tracks)
+                fps_now = index / elapsed if elapsed > 0 else None
+                writer.write(draw_tracks(frame, tracks, trails=trails, frame_index=index, fps=fps_now, copy=False))
+    except KeyboardInterrupt:
+        interrupted = True
+        logger.warning("interrupted after %d frames; writing what was tracked", n_frames)
+    finally:
+        if bar is not None:
+            bar.close()
+        if writer is not None:
+            writer.close()
+    if args.output_txt:
+        write_mot_results(args.output_txt, lines)
+    rate = n_frames / elapsed if elapsed > 0 else float("nan")
+    print(f"frames            {n_frames}")
+    print(f"track ids         {len(ids_seen)}")
+    print(f"boxes written     {len(lines)}")
+    print(f"speed             {rate:.2f} frames/s (network + decoding + association)")
+    if args.output_txt:
+        print(f"results           {args.output_txt}")
+    if writer is not None:
+        print(f"video             {args.output_video} ({writer.frames_written} frames)")
+    return 130 if interrupted else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -72,6 +178,32 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--conf-thres", type=float, default=0.4)
     demo.set_defaults(func=_cmd_demo)
+
+    track = sub.add_parser(
+        "track", help="track people in a video, an image folder / MOT sequence, or a camera",
+        description="Track a video file, a folder of images (a MOT sequence folder with seqinfo.ini too) or a "
+                    "camera index with FairMOT; writes MOT Challenge lines and, optionally, an annotated video. "
+                    "Frames keep their native resolution (the official demo resizes videos to 1920x1080).")
+    track.add_argument("source", help="video file, image folder, MOT sequence folder or camera index")
+    track.add_argument("--weights", default=None,
+                       help="FairMOT checkpoint (.pth); default: the built-in model, when the package ships one")
+    track.add_argument("--arch", default="dla34", help="network architecture (default: %(default)s)")
+    track.add_argument("--output-video", default=None, metavar="PATH",
+                       help="write an annotated video (.mp4, mp4v codec)")
+    track.add_argument("--output-txt", default="results.txt", metavar="PATH",
+                       help="MOT Challenge result file (default: %(default)s)")
+    track.add_argument("--img-size", type=parse_img_size, default=(1088, 608), metavar="WxH",
+                       help="network input size, multiples of 32 (default: 1088x608; also 864x480, 576x320)")
+    track.add_argument("--conf-thres", type=_unit_float, default=0.4,
+                       help="detection confidence threshold (default: %(default)s)")
+    track.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: %(default)s)")
+    track.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
+                       help="network precision; float16 / bfloat16 need CUDA (default: %(default)s)")
+    track.add_argument("--track-buffer", type=_positive_int, default=30,
+                       help="frames (at 30 fps) a lost track is kept (default: %(default)s)")
+    track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
+    track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    track.set_defaults(func=_cmd_track)
     return parser
 
 
@@ -84,8 +216,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args))
-    except (ValueError, TypeError, OSError) as exc:
-        print(f"fairmot: error: {exc}", file=sys.stderr)
+    except (ValueError, TypeError, OSError, RuntimeError) as exc:
+        message = str(exc).strip() or type(exc).__name__
+        first, _, rest = message.partition("\n")
+        if rest and not args.verbose:
+            first = f"{first.rstrip(':')} (run with -v for details)"
+        print(f"fairmot: error: {first}", file=sys.stderr)
+        if rest and args.verbose:
+            print(rest, file=sys.stderr)
+        logger.debug("traceback:", exc_info=True)
         return 1
 
 
