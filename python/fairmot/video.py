@@ -25,6 +25,8 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from ._io import atomic_open
+
 __all__ = [
     "IMAGE_EXTENSIONS",
     "DEFAULT_FPS",
@@ -519,17 +521,8 @@ def write_mot_results(path: str | os.PathLike[str], lines: Iterable[str]) -> int
         raise IsADirectoryError(f"results path is a directory: {path}")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     n = 0
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="ascii", newline="\n") as f:
-            for line in lines:
-                f.write(line.rstrip("\n") + "\n")
-                n += 1
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(path, "w", encoding="ascii", newline="\n") as f:
+        for line in lines:
+            f.write(line.rstrip("\n") + "\n")
+            n += 1
     return n

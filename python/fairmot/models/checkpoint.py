@@ -30,6 +30,7 @@ from typing import Any, Mapping, Union
 import torch
 from torch import Tensor, nn
 
+from .._io import atomic_open
 from .dla_seg import DEFAULT_HEADS
 from .factory import DEFAULT_HEAD_CONV, build_model, normalize_arch
 
@@ -362,15 +363,5 @@ def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, epoch: int =
     data: dict[str, Any] = {"epoch": int(epoch), "state_dict": net.state_dict()}
     if optimizer is not None:
         data["optimizer"] = optimizer.state_dict() if hasattr(optimizer, "state_dict") else dict(optimizer)
-    path = os.fspath(path)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(data, f)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_open(path, "wb") as f:
+        torch.save(data, f)
