@@ -35,6 +35,11 @@ struct Sample {
   T fy, fx;        // fractional parts
   T m;             // modulation (1 without a mask)
   bool inside;     // -1 < y < H and -1 < x < W: the forward sample may be non-zero
+  // Forward gather, branch-free: value = sum_q w[q] * plane[idx[q]] over the four
+  // neighbours (y0, x0), (y0, x0+1), (y0+1, x0), (y0+1, x0+1); the mask is folded
+  // into w, and neighbours outside the image have w = 0 and idx = 0.
+  int32_t idx[4];
+  T w[4];
 };
 
 struct Shape {
@@ -89,6 +94,10 @@ void compute_samples(const Shape& s, const DeformConvParams& p, const T* offset,
           smp.y0 = smp.x0 = -2;
           smp.fy = smp.fx = T(0);
           smp.inside = false;
+          for (int q = 0; q < 4; ++q) {
+            smp.idx[q] = 0;
+            smp.w[q] = T(0);
+          }
           continue;
         }
         smp.inside = !(y <= -1 || y >= s.h || x <= -1 || x >= s.w);
@@ -97,6 +106,14 @@ void compute_samples(const Shape& s, const DeformConvParams& p, const T* offset,
         smp.fx = x - xf;
         smp.y0 = static_cast<int32_t>(std::min<T>(std::max<T>(yf, T(-2)), static_cast<T>(s.h)));
         smp.x0 = static_cast<int32_t>(std::min<T>(std::max<T>(xf, T(-2)), static_cast<T>(s.w)));
+        const T hy = 1 - smp.fy, hx = 1 - smp.fx;
+        const T wq[4] = {hy * hx, hy * smp.fx, smp.fy * hx, smp.fy * smp.fx};
+        for (int q = 0; q < 4; ++q) {
+          const int64_t yy = smp.y0 + (q >> 1), xx = smp.x0 + (q & 1);
+          const bool ok = smp.inside && yy >= 0 && yy < s.h && xx >= 0 && xx < s.w;
+          smp.idx[q] = ok ? static_cast<int32_t>(yy * s.w + xx) : 0;
+          smp.w[q] = ok ? smp.m * wq[q] : T(0);
+        }
       }
     }
   });
@@ -140,7 +157,9 @@ void im2col(const Shape& s, const T* image, const std::vector<Sample<T>>& sample
         const Sample<T>* smp = samples.data() + (g * taps + k) * P;
         T* col = columns + (c * taps + k) * P;
         for (int64_t q = 0; q < P; ++q) {
-          col[q] = smp[q].inside ? smp[q].m * bilinear(corners(im, s.h, s.w, smp[q]), smp[q]) : T(0);
+          const Sample<T>& sm = smp[q];
+          col[q] = sm.w[0] * im[sm.idx[0]] + sm.w[1] * im[sm.idx[1]] + sm.w[2] * im[sm.idx[2]] +
+                   sm.w[3] * im[sm.idx[3]];
         }
       }
     }
@@ -270,6 +289,10 @@ DeformConvParams params(int64_t stride_h, int64_t stride_w, int64_t pad_h, int64
 void check_cpu_dtype(const at::Tensor& input) {
   TORCH_CHECK_TYPE(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
                    "deform_conv2d on the CPU supports float32 and float64, got ", input.scalar_type());
+  // Sampling offsets within a channel plane are stored as int32.
+  TORCH_CHECK_VALUE(input.size(2) * input.size(3) < (int64_t{1} << 31),
+                    "deform_conv2d on the CPU: an input plane of ", input.size(2), "x", input.size(3),
+                    " pixels is too large");
 }
 
 at::Tensor forward_op(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offset,
