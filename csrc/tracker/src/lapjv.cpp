@@ -80,8 +80,8 @@ class PathSolver {
         const double* ci = c_ + i * n_real_;
         int64_t j1 = -1, j2 = -1;
         double v1 = kInf, v2 = kInf;
-        for (int64_t j = 0; j < n_real_; ++j) {
-          const double h = value(ci[j]) - v_[j];
+        // Keeps (v1, j1) the smallest and (v2, j2) the second smallest reduced cost.
+        auto consider = [&](double h, int64_t j) {
           if (h < v2) {
             if (h >= v1) {
               v2 = h;
@@ -93,22 +93,9 @@ class PathSolver {
               j1 = j;
             }
           }
-        }
-        if (with_private_) {
-          const int64_t d = n_real_ + i;
-          const double h = -v_[d];
-          if (h < v2) {
-            if (h >= v1) {
-              v2 = h;
-              j2 = d;
-            } else {
-              v2 = v1;
-              v1 = h;
-              j2 = j1;
-              j1 = d;
-            }
-          }
-        }
+        };
+        for (int64_t j = 0; j < n_real_; ++j) consider(value(ci[j]) - v_[j], j);
+        if (with_private_) consider(-v_[n_real_ + i], n_real_ + i);
         if (!(v1 < kInf)) {  // no finite column: left to the path search
           free_rows[n_new++] = i;
           continue;
