@@ -146,20 +146,30 @@ inline T bilinear(const Corners<T>& c, const Sample<T>& smp) {
 }
 
 // columns[(c * taps + k) * P + q] = mask * bilinear sample of channel c.
+// Channels are processed in blocks of kChannelBlock that share an offset group,
+// so each sample's geometry is read once per block rather than once per
+// channel (the geometry array, not the arithmetic, bounds this loop).
+constexpr int64_t kChannelBlock = 8;
+
 template <typename T>
 void im2col(const Shape& s, const T* image, const std::vector<Sample<T>>& samples, int64_t P, T* columns) {
   const int64_t taps = s.taps(), cpg = s.channels_per_offset_group(), plane = s.h * s.w;
-  at::parallel_for(0, s.c_in, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t c = begin; c < end; ++c) {
-      const T* im = image + c * plane;
-      const int64_t g = c / cpg;
+  const int64_t blocks_per_group = (cpg + kChannelBlock - 1) / kChannelBlock;
+  at::parallel_for(0, s.offset_groups * blocks_per_group, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t blk = begin; blk < end; ++blk) {
+      const int64_t g = blk / blocks_per_group;
+      const int64_t c0 = g * cpg + (blk % blocks_per_group) * kChannelBlock;
+      const int64_t nc = std::min(kChannelBlock, (g + 1) * cpg - c0);
       for (int64_t k = 0; k < taps; ++k) {
         const Sample<T>* smp = samples.data() + (g * taps + k) * P;
-        T* col = columns + (c * taps + k) * P;
         for (int64_t q = 0; q < P; ++q) {
           const Sample<T>& sm = smp[q];
-          col[q] = sm.w[0] * im[sm.idx[0]] + sm.w[1] * im[sm.idx[1]] + sm.w[2] * im[sm.idx[2]] +
-                   sm.w[3] * im[sm.idx[3]];
+          const int32_t i0 = sm.idx[0], i1 = sm.idx[1], i2 = sm.idx[2], i3 = sm.idx[3];
+          const T w0 = sm.w[0], w1 = sm.w[1], w2 = sm.w[2], w3 = sm.w[3];
+          for (int64_t cc = 0; cc < nc; ++cc) {
+            const T* im = image + (c0 + cc) * plane;
+            columns[((c0 + cc) * taps + k) * P + q] = w0 * im[i0] + w1 * im[i1] + w2 * im[i2] + w3 * im[i3];
+          }
         }
       }
     }
