@@ -176,6 +176,19 @@ void im2col(const Shape& s, const T* image, const std::vector<Sample<T>>& sample
   });
 }
 
+// Geometry and columns of output rows [r0, r0 + rows) of one image, in the
+// front of `columns`; returns the (C_in * taps, P) view that was filled. The
+// forward and the backward (for grad_weight) both need exactly this.
+template <typename T>
+at::Tensor band_columns(const Shape& s, const DeformConvParams& p, const T* image, const T* offset, const T* mask,
+                        int64_t r0, int64_t rows, std::vector<Sample<T>>& samples, at::Tensor& columns) {
+  const int64_t P = rows * s.w_out;
+  compute_samples(s, p, offset, mask, r0, rows, samples);
+  at::Tensor cols = columns.narrow(0, 0, s.c_in * s.taps() * P);
+  im2col(s, image, samples, P, cols.mutable_data_ptr<T>());
+  return cols;
+}
+
 template <typename T>
 void forward_impl(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offset,
                   const at::Tensor& mask, const DeformConvParams& p, at::Tensor& out) {
@@ -192,9 +205,7 @@ void forward_impl(const at::Tensor& input, const at::Tensor& weight, const at::T
     at::Tensor out_b = out[b].view({s.c_out, s.h_out * s.w_out});
     for (int64_t r0 = 0; r0 < s.h_out; r0 += rows_per_band) {
       const int64_t rows = std::min(rows_per_band, s.h_out - r0), P = rows * s.w_out;
-      compute_samples(s, p, off, msk, r0, rows, samples);
-      at::Tensor cols = columns.narrow(0, 0, s.c_in * taps * P);
-      im2col(s, image, samples, P, cols.mutable_data_ptr<T>());
+      const at::Tensor cols = band_columns(s, p, image, off, msk, r0, rows, samples, columns);
       const at::Tensor res = at::bmm(w3, cols.view({G, s.c_in / G * taps, P}));
       out_b.narrow(1, r0 * s.w_out, P).copy_(res.view({s.c_out, P}));
     }
@@ -224,9 +235,7 @@ void backward_impl(const at::Tensor& grad_out, const at::Tensor& input, const at
     const at::Tensor go_b = grad_out[b].view({s.c_out, plane_out});
     for (int64_t r0 = 0; r0 < s.h_out; r0 += rows_per_band) {
       const int64_t rows = std::min(rows_per_band, s.h_out - r0), P = rows * s.w_out;
-      compute_samples(s, p, off, msk, r0, rows, samples);
-      at::Tensor cols = columns.narrow(0, 0, s.c_in * taps * P);
-      im2col(s, image, samples, P, cols.mutable_data_ptr<T>());
+      const at::Tensor cols = band_columns(s, p, image, off, msk, r0, rows, samples, columns);
       const at::Tensor go = go_b.narrow(1, r0 * s.w_out, P).contiguous().view({G, s.c_out / G, P});
       const at::Tensor cols3 = cols.view({G, s.c_in / G * taps, P});
       gw.add_(at::bmm(go, cols3.transpose(1, 2)));
