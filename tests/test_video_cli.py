@@ -388,8 +388,3 @@ def test_track_command_without_weights_uses_the_builtin_model_or_says_why(tmp_pa
     video = write_video(tmp_path / "clip.mp4", make_clip(1), fps=25)
     rc, err = _run_cli(["track", str(video), "--device", "cpu", "--output-txt", str(tmp_path / "r.txt")], capsys)
     assert rc == 1 and "built-in model" in err and err.count("\n") == 1
-
-
-def test_demo_command_still_works(tmp_path, capsys):
-    rc = cli.main(["demo", "--frames", "20", "--people", "3", "--output", str(tmp_path / "demo")])
-    assert rc == 0 and (tmp_path / "demo" / "results.txt").is_file()

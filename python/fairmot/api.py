@@ -45,9 +45,17 @@ class Tracker:
 
     Args:
         weights: path to a FairMOT checkpoint (official ``.pth`` layout), or a model. ``None``
-            uses the built-in model shipped with the package (when available).
-        arch: network architecture of the checkpoint ("dla34").
-        img_size: network input (width, height); official 1088x608 (also 864x480, 576x320).
+            uses the built-in model shipped with the package (when available). A path ending in
+            ``.onnx`` (a network written by ``fairmot export``) runs the network with ONNX Runtime
+            (``pip install 'fairmot[onnx]'``, onnxruntime >= 1.25) with the same pre-processing,
+            decoding and association; a :class:`fairmot.onnx_backend.OnnxModel` is accepted too.
+            For ONNX files, ``arch`` is unused, ``img_size`` None means the file's input size,
+            ``device`` picks the ONNX Runtime provider and ``dtype`` must be "float32" (the file
+            keeps the precision it was exported with).
+        arch: network architecture of the checkpoint ("dla34", "dla34_tiny"); None: as recorded in
+            the checkpoint, else "dla34".
+        img_size: network input (width, height); None: the checkpoint's ``meta['img_size']`` (the
+            built-in model's training size), else the official 1088x608 (also 864x480, 576x320).
         conf_thres: detection threshold (official 0.4).
         device: "auto", "cpu" or "cuda[:i]".
         dtype: "float32", or "float16" / "bfloat16" on GPU.
@@ -56,7 +64,7 @@ class Tracker:
         association: "default" (official) or "byte".
     """
 
-    def __init__(self, weights=None, arch: str = "dla34", img_size: tuple[int, int] = (1088, 608),
+    def __init__(self, weights=None, arch: str | None = None, img_size: tuple[int, int] | None = None,
                  conf_thres: float = TrackerConfig.conf_thres, device: str = "auto", dtype: str = "float32",
                  track_buffer: int = TrackerConfig.track_buffer, frame_rate: float = TrackerConfig.frame_rate,
                  min_box_area: float | None = TrackerConfig.min_box_area,
@@ -74,10 +82,17 @@ class Tracker:
             logger.info("no weights given: using the built-in model %s", weights)
         if isinstance(weights, torch.nn.Module):
             model = weights
+        elif _is_onnx_model(weights):
+            model = _onnx_model(weights, device, dtype)
+            if img_size is None and model.img_size is not None:
+                img_size = model.img_size
         else:
             if not os.path.exists(weights):
                 raise FileNotFoundError(f"checkpoint not found: {weights}")
             model = load_model(weights, arch=arch)
+        if img_size is None:
+            meta_size = getattr(model, "checkpoint_meta", {}).get("img_size")
+            img_size = tuple(int(v) for v in meta_size) if meta_size else (1088, 608)
         dtypes = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
         if dtype not in dtypes:
             raise ValueError(f"dtype must be one of {sorted(dtypes)}, got {dtype!r}")
@@ -105,6 +120,27 @@ class Tracker:
         return filter_tracks(res.ids, res.tlwh, res.scores,
                              -np.inf if self.min_box_area is None else self.min_box_area,
                              np.inf if self.max_aspect_ratio is None else self.max_aspect_ratio)
+
+
+def _is_onnx_model(weights) -> bool:
+    """An ONNX Runtime network: an ``OnnxModel`` or a path ending in ``.onnx``."""
+    if isinstance(weights, (str, os.PathLike)):
+        return os.fspath(weights).lower().endswith(".onnx")
+    return type(weights).__name__ == "OnnxModel" and callable(weights)
+
+
+def _onnx_model(weights, device: str, dtype: str):
+    """Load an exported network with ONNX Runtime (or pass an ``OnnxModel`` through)."""
+    from .onnx_backend import OnnxModel
+
+    if dtype != "float32":
+        raise ValueError(f"dtype {dtype!r} does not apply to ONNX models: their precision is fixed at export "
+                         "(fairmot export --fp16)")
+    if isinstance(weights, OnnxModel):
+        return weights
+    if not os.path.exists(weights):
+        raise FileNotFoundError(f"ONNX model not found: {weights}")
+    return OnnxModel(weights, device=device)
 
 
 def track_video(source, weights=None, **kwargs) -> Iterator[tuple[int, np.ndarray, FrameTracks]]:

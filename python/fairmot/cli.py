@@ -10,54 +10,6 @@ from pathlib import Path
 logger = logging.getLogger("fairmot")
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    """Track a built-in synthetic scene and report what happened."""
-    import numpy as np
-
-    from .data.synthetic_detections import StreamConfig, make_detection_stream
-    from .tracking import JDETracker
-
-    try:
-        from tqdm import tqdm
-    except ImportError:  # progress bars are optional
-        def tqdm(it, **_):
-            return it
-
-    cfg = StreamConfig(n_frames=args.frames, n_people=args.people)
-    frames = make_detection_stream(args.seed, cfg)
-    tracker = JDETracker(conf_thres=args.conf_thres)
-    out_dir = Path(args.output)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lines: list[str] = []
-    # identity purity: for each output id, the share of its boxes that belong to its majority person
-    votes: dict[int, dict[int, int]] = {}
-    elapsed = 0.0
-    n_dets = 0
-    for t, (boxes, scores, emb, gt) in enumerate(tqdm(frames, desc="tracking", unit="frame"), start=1):
-        t0 = time.perf_counter()
-        res = tracker.update(boxes, scores, emb)
-        elapsed += time.perf_counter() - t0
-        n_dets += len(boxes)
-        for k in range(len(res)):
-            x, y, w, h = res.tlwh[k]
-            lines.append(f"{t},{res.ids[k]},{x:.2f},{y:.2f},{w:.2f},{h:.2f},1,-1,-1,-1")
-            person = int(gt[res.det_index[k]])
-            counts = votes.setdefault(int(res.ids[k]), {})
-            counts[person] = counts.get(person, 0) + 1
-    (out_dir / "results.txt").write_text("\n".join(lines) + ("\n" if lines else ""))
-    total = sum(sum(c.values()) for c in votes.values())
-    pure = sum(max(c.values()) for c in votes.values())
-    people = len({int(p) for f in frames for p in f[3] if p >= 0})
-    print(f"frames            {len(frames)}")
-    print(f"detections        {n_dets}")
-    print(f"people in scene   {people}")
-    print(f"track ids output  {len(votes)}")
-    print(f"id purity         {pure / max(total, 1):.4f}  (share of output boxes carrying their id's majority person)")
-    print(f"association time  {1e6 * elapsed / len(frames):.1f} us / frame")
-    print(f"results           {out_dir / 'results.txt'}")
-    return 0
-
-
 def parse_img_size(text: str) -> tuple[int, int]:
     """``"WxH"`` -> (W, H); both positive multiples of 32 (argparse type)."""
     parts = str(text).lower().replace("*", "x").split("x")
@@ -112,7 +64,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     tracker = Tracker(args.weights, arch=args.arch, img_size=args.img_size, conf_thres=args.conf_thres,
                       device=args.device, dtype=args.dtype, track_buffer=args.track_buffer,
                       frame_rate=source.frame_rate)
-    logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *args.img_size)
+    logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *tracker.detector.img_size)
 
     writer = VideoWriter(args.output_video, fps=source.fps) if args.output_video else None
     trails = TrackTrails() if args.trails else None
@@ -171,13 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fairmot {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command")
-    demo = sub.add_parser("demo", help="track a built-in synthetic scene (no downloads)")
-    demo.add_argument("--output", default="fairmot-demo", help="output folder (default: %(default)s)")
-    demo.add_argument("--frames", type=int, default=600)
-    demo.add_argument("--people", type=int, default=25)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--conf-thres", type=float, default=0.4)
-    demo.set_defaults(func=_cmd_demo)
+    from .demo import add_demo_arguments
+
+    demo = sub.add_parser(
+        "demo", help="render held-out synthetic crowds, track them with the built-in model, report MOT metrics",
+        description="The whole system with no downloads: renders held-out synthetic sequences, tracks them with the "
+                    "built-in model, writes an annotated video, MOT result files and metrics.csv, prints the metrics.")
+    add_demo_arguments(demo)
 
     track = sub.add_parser(
         "track", help="track people in a video, an image folder / MOT sequence, or a camera",
@@ -187,13 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("source", help="video file, image folder, MOT sequence folder or camera index")
     track.add_argument("--weights", default=None,
                        help="FairMOT checkpoint (.pth); default: the built-in model, when the package ships one")
-    track.add_argument("--arch", default="dla34", help="network architecture (default: %(default)s)")
+    track.add_argument("--arch", default=None,
+                       help="network architecture (default: as recorded in the checkpoint, else dla34)")
     track.add_argument("--output-video", default=None, metavar="PATH",
                        help="write an annotated video (.mp4, mp4v codec)")
     track.add_argument("--output-txt", default="results.txt", metavar="PATH",
                        help="MOT Challenge result file (default: %(default)s)")
-    track.add_argument("--img-size", type=parse_img_size, default=(1088, 608), metavar="WxH",
-                       help="network input size, multiples of 32 (default: 1088x608; also 864x480, 576x320)")
+    track.add_argument("--img-size", type=parse_img_size, default=None, metavar="WxH",
+                       help="network input size, multiples of 32 (default: the checkpoint's training size if "
+                            "recorded, else 1088x608; also 864x480, 576x320)")
     track.add_argument("--conf-thres", type=_unit_float, default=0.4,
                        help="detection confidence threshold (default: %(default)s)")
     track.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: %(default)s)")
@@ -204,7 +158,29 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     track.set_defaults(func=_cmd_track)
+
+    # Commands that live beside the code they drive: each module has ``add_command(subparsers)``.
+    import importlib
+
+    for module_name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # a command whose module is not part of this build
+            if not (exc.name == module_name or module_name.startswith(f"{exc.name}.")):
+                raise
+            continue
+        module.add_command(sub)
     return parser
+
+
+#: Modules contributing a sub-command (imported when the parser is built: keep their top level light).
+_COMMAND_MODULES = (
+    "fairmot.eval",            # fairmot eval
+    "fairmot.data.convert",    # fairmot convert-labels
+    "fairmot.train.cli",       # fairmot train
+    "fairmot.export",          # fairmot export
+    "fairmot.data.synthetic",  # fairmot synth
+)
 
 
 def main(argv: list[str] | None = None) -> int:

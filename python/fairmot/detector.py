@@ -37,39 +37,66 @@ class Detector:
     """FairMOT network + decoding for one frame at a time.
 
     Args:
-        model: a FairMOT network returning ``{'hm', 'wh', 'id', 'reg'}`` (see fairmot.models).
+        model: a FairMOT network returning ``{'hm', 'wh', 'id', 'reg'}`` (see fairmot.models), or a
+            network backend: a callable mapping an (N, 3, H, W) float32 numpy batch to
+            ``{head: numpy map}``, with a ``heads`` dict ``{name: channels}`` and optionally an
+            ``img_size`` it was built for (e.g. :class:`fairmot.onnx_backend.OnnxModel`, ONNX Runtime).
+            A backend runs where it was set up to; its outputs are decoded on the CPU.
         img_size: network input (width, height), multiples of 32 (official 1088x608).
         conf_thres: keep decoded centres with score > conf_thres (strict, float32).
         K: number of decoded centres (official 500).
-        device: "auto", "cpu", "cuda", "cuda:1", ... (the model is moved there).
-        dtype: torch.float32, or float16/bfloat16 on CUDA (autocast for the network).
+        device: "auto", "cpu", "cuda", "cuda:1", ... (the model is moved there; torch networks only).
+        dtype: torch.float32, or float16/bfloat16 on CUDA (autocast for the network; torch networks only).
         ltrb: the wh head predicts (l, t, r, b) distances (4 channels) or (w, h).
     """
 
-    def __init__(self, model: torch.nn.Module, img_size: tuple[int, int] = (1088, 608), conf_thres: float = 0.4,
+    def __init__(self, model: torch.nn.Module | Any, img_size: tuple[int, int] = (1088, 608), conf_thres: float = 0.4,
                  K: int = 500, device: str | torch.device = "auto", dtype: torch.dtype = torch.float32,
                  ltrb: bool | None = None, channels_last: bool = True) -> None:
         w, h = img_size
         if w % 32 or h % 32 or w <= 0 or h <= 0:
             raise ValueError(f"img_size must be positive multiples of 32, got {w}x{h}")
-        self.device = resolve_device(device)
-        if dtype not in (torch.float32, torch.float16, torch.bfloat16):
-            raise ValueError(f"dtype must be float32, float16 or bfloat16, got {dtype}")
-        if dtype != torch.float32 and self.device.type != "cuda":
-            raise ValueError(f"{dtype} inference needs a CUDA device (got {self.device})")
         self.img_size = (w, h)
         self.conf_thres = float(conf_thres)
         self.K = int(K)
-        self.dtype = dtype
-        self.model = model.eval().to(self.device)
-        if channels_last:
-            self.model = self.model.to(memory_format=torch.channels_last)
-        self.channels_last = channels_last
+        self.backend = None if isinstance(model, torch.nn.Module) else model
+        if self.backend is not None:
+            self._init_backend(model, dtype)
+        else:
+            self.device = resolve_device(device)
+            if dtype not in (torch.float32, torch.float16, torch.bfloat16):
+                raise ValueError(f"dtype must be float32, float16 or bfloat16, got {dtype}")
+            if dtype != torch.float32 and self.device.type != "cuda":
+                raise ValueError(f"{dtype} inference needs a CUDA device (got {self.device})")
+            self.dtype = dtype
+            self.model = model.eval().to(self.device)
+            if channels_last:
+                self.model = self.model.to(memory_format=torch.channels_last)
+            self.channels_last = channels_last
         if ltrb is None:
             ltrb = self._wh_channels() == 4
         self.ltrb = ltrb
 
+    def _init_backend(self, backend: Any, dtype: torch.dtype) -> None:
+        """Set up a non-torch network backend (see the class docstring)."""
+        if not callable(backend) or not isinstance(getattr(backend, "heads", None), dict):
+            raise TypeError(f"model must be a torch.nn.Module or a backend (callable with a 'heads' dict), "
+                            f"got {type(backend).__name__}")
+        if dtype != torch.float32:
+            raise ValueError(f"dtype {dtype} applies to torch networks; a backend's precision is fixed when it is "
+                             "built (e.g. fairmot export --fp16)")
+        size = getattr(backend, "img_size", None)
+        if size is not None and tuple(size) != self.img_size:
+            raise ValueError(f"{backend!r} takes {size[0]}x{size[1]} input, not {self.img_size[0]}x{self.img_size[1]}:"
+                             f" use img_size=({size[0]}, {size[1]}) (--img-size {size[0]}x{size[1]})")
+        self.model = backend
+        self.device = torch.device("cpu")  # where the outputs are decoded
+        self.dtype = torch.float32
+        self.channels_last = False
+
     def _wh_channels(self) -> int:
+        if self.backend is not None:
+            return int(self.backend.heads.get("wh", 4))
         head = getattr(self.model, "wh", None)
         last = head[-1] if isinstance(head, torch.nn.Sequential) else head
         return int(getattr(last, "out_channels", 4))
@@ -77,6 +104,9 @@ class Detector:
     @torch.inference_mode()
     def forward(self, blob: torch.Tensor) -> dict[str, torch.Tensor]:
         """Raw network outputs for a (1, 3, H, W) float32 blob."""
+        if self.backend is not None:
+            maps = self.backend(blob.cpu().numpy() if isinstance(blob, torch.Tensor) else np.asarray(blob))
+            return {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in maps.items()}
         blob = blob.to(self.device, non_blocking=True)
         if self.channels_last:
             blob = blob.contiguous(memory_format=torch.channels_last)

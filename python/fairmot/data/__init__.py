@@ -1,1 +1,5 @@
-"""Data: synthetic scenes and detection streams (training data formats come later)."""
+"""Data: the JDE / FairMOT training format (``jde``), augmentation (``augment``), CenterNet
+targets (``targets``), MOT label conversion (``convert``) and synthetic crowds (``synthetic``).
+
+Submodules are imported on demand; ``jde`` needs torch, the others only numpy and OpenCV.
+"""

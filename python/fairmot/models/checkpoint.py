@@ -35,7 +35,8 @@ from .dla_seg import DEFAULT_HEADS
 from .factory import DEFAULT_HEAD_CONV, build_model, normalize_arch
 
 __all__ = [
-    "LoadReport", "load_model", "save_checkpoint", "read_checkpoint", "infer_heads", "clean_state_dict",
+    "LoadReport", "load_model", "save_checkpoint", "read_checkpoint", "infer_heads", "infer_channels",
+    "clean_state_dict",
 ]
 
 logger = logging.getLogger(__name__)
@@ -181,6 +182,19 @@ def read_checkpoint(path_or_state: PathOrState, map_location: Any = "cpu") -> tu
     (``{'state_dict': ..., 'epoch': ...}``) or a bare state dict. The state dict is cleaned with
     :func:`clean_state_dict`.
     """
+    sd, epoch, ignored, _ = _read_checkpoint(path_or_state, map_location)
+    return sd, epoch, ignored
+
+
+def _read_meta(obj: Mapping[str, Any], src: str) -> dict[str, Any]:
+    meta = obj.get("meta", {}) if "state_dict" in obj else {}
+    if not isinstance(meta, Mapping):
+        raise ValueError(f"{src}: 'meta' entry is a {type(meta).__name__}, not a dict")
+    return dict(meta)
+
+
+def _read_checkpoint(path_or_state: PathOrState, map_location: Any = "cpu"
+                     ) -> tuple[dict[str, Tensor], int | None, list[str], dict[str, Any]]:
     if isinstance(path_or_state, Mapping):
         obj: Any = path_or_state
         src = "<state dict>"
@@ -209,7 +223,25 @@ def read_checkpoint(path_or_state: PathOrState, map_location: Any = "cpu") -> tu
         raise ValueError(f"{src}: not a FairMOT checkpoint (entry {bad!r} {where}is a "
                          f"{type(sd[bad]).__name__}, not a tensor)")
     clean, ignored = clean_state_dict(sd, src)
-    return clean, epoch, ignored
+    return clean, epoch, ignored, _read_meta(obj, src)
+
+
+def infer_channels(state_dict: Mapping[str, Tensor]) -> tuple[int, ...] | None:
+    """Backbone widths (levels 0..5) of a DLA state dict, or ``None`` if it has no DLA backbone.
+
+    Level 0/1 widths come from ``base.level{0,1}.0.weight``; levels 2..5 from their root conv.
+    """
+    def out_ch(key: str) -> int | None:
+        t = state_dict.get(key)
+        return int(t.shape[0]) if isinstance(t, Tensor) and t.dim() == 4 else None
+
+    chans: list[int | None] = [out_ch("base.level0.0.weight"), out_ch("base.level1.0.weight")]
+    for i in range(2, 6):
+        roots = sorted(k for k in state_dict if k.startswith(f"base.level{i}.") and k.endswith("root.conv.weight"))
+        chans.append(out_ch(roots[0]) if roots else None)
+    if any(c is None for c in chans):
+        return None
+    return tuple(int(c) for c in chans)  # type: ignore[arg-type]
 
 
 def _head_layout(entries: dict[str, Tensor]) -> tuple[int, int] | None:
@@ -263,7 +295,7 @@ def _device_of(map_location: Any) -> torch.device | None:
 
 def load_model(
     path_or_state: PathOrState,
-    arch: str = "dla34",
+    arch: str | None = None,
     heads: Mapping[str, int] | None = None,
     head_conv: int | None = None,
     strict: bool = True,
@@ -273,7 +305,10 @@ def load_model(
 
     Args:
         path_or_state: ``.pth`` path / binary file object, a checkpoint dict, or a bare state dict.
-        arch: ``"dla34"`` / ``"dla_34"``.
+        arch: ``"dla34"`` / ``"dla_34"`` / ``"dla34_tiny"``; ``None`` (default): the file's
+            ``meta['arch']`` if it has one (checkpoints written by :func:`save_checkpoint`), else
+            ``"dla34"``. Backbone widths are always read from the file, so reduced-width DLA-34
+            checkpoints load whatever the arch name says.
         heads: ``{name: channels}``; ``None`` (default) infers them from the file (default heads if
             the file has none).
         head_conv: hidden head width; ``None`` (default) infers it from the file (256 if absent).
@@ -283,23 +318,29 @@ def load_model(
 
     Returns:
         the model, in **eval mode**, with ``model.load_report`` (:class:`LoadReport`) describing
-        what was loaded and what was skipped (``report.skipped``, ``report.ok``).
+        what was loaded and what was skipped (``report.skipped``, ``report.ok``) and
+        ``model.checkpoint_meta`` (the file's ``meta`` dict, e.g. ``img_size``; empty for official files).
 
     Raises:
         FileNotFoundError: the path does not exist.
         ValueError: unreadable / corrupt / unsafe / non-checkpoint file (message names the file), or
             a strict-mode mismatch.
     """
-    arch = normalize_arch(arch)
-    sd, epoch, ignored = read_checkpoint(path_or_state, map_location=map_location)
+    sd, epoch, ignored, meta = _read_checkpoint(path_or_state, map_location=map_location)
     src = "<state dict>" if isinstance(path_or_state, Mapping) else _describe_source(path_or_state)
+    if arch is None:
+        arch = meta.get("arch", "dla34")
+        if not isinstance(arch, str):
+            raise ValueError(f"{src}: meta['arch'] must be a string, got {arch!r}")
+    arch = normalize_arch(arch)
+    channels = infer_channels(sd)
     file_heads, file_head_conv = infer_heads(sd)
     if heads is None:
         heads = file_heads if file_heads else dict(DEFAULT_HEADS)
     heads = dict(heads)
     if head_conv is None:
         head_conv = file_head_conv if file_head_conv is not None else DEFAULT_HEAD_CONV
-    model = build_model(arch, heads=heads, head_conv=head_conv)
+    model = build_model(arch, heads=heads, head_conv=head_conv, channels=channels)
 
     model_sd = model.state_dict()
     report = LoadReport(source=src, epoch=epoch, heads=dict(heads), head_conv=int(head_conv), ignored=ignored)
@@ -340,6 +381,7 @@ def load_model(
         model = model.to(device)
     model.eval()
     model.load_report = report
+    model.checkpoint_meta = meta
     return model
 
 
@@ -353,15 +395,25 @@ def _unwrap(model: nn.Module) -> nn.Module:
             return model
 
 
-def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, epoch: int = 0, optimizer: Any = None) -> None:
-    """Write ``{'epoch', 'state_dict'[, 'optimizer']}`` (the official layout) to ``path``.
+def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, epoch: int = 0, optimizer: Any = None,
+                    meta: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> None:
+    """Write ``{'epoch', 'state_dict'[, 'optimizer'][, 'meta']}`` (the official layout) to ``path``.
 
     DataParallel / DDP / ``torch.compile`` wrappers are unwrapped so keys carry no prefix.
-    ``optimizer`` may be an optimizer or its state dict. The file is written atomically.
+    ``optimizer`` may be an optimizer or its state dict. ``meta`` (plain ints / floats / strings /
+    lists / dicts, readable with ``weights_only``) records e.g. ``arch`` and ``img_size``;
+    official readers ignore it. ``extra`` adds further top-level entries (training state for
+    resuming). The file is written atomically.
     """
     net = _unwrap(model)
     data: dict[str, Any] = {"epoch": int(epoch), "state_dict": net.state_dict()}
     if optimizer is not None:
         data["optimizer"] = optimizer.state_dict() if hasattr(optimizer, "state_dict") else dict(optimizer)
+    if meta:
+        data["meta"] = dict(meta)
+    for k, v in (extra or {}).items():
+        if k in data:
+            raise ValueError(f"extra entry {k!r} clashes with a checkpoint entry")
+        data[k] = v
     with atomic_open(path, "wb") as f:
         torch.save(data, f)

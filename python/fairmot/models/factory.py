@@ -1,25 +1,39 @@
 """Model factory: ``build_model(arch, heads, head_conv)``."""
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from torch import nn
 
+from .dla import DLA, DLA34_CHANNELS, DLA34_LEVELS
 from .dla_seg import DEFAULT_HEADS, DLASeg
 
-__all__ = ["build_model", "available_archs", "normalize_arch", "DEFAULT_HEAD_CONV"]
+__all__ = ["build_model", "available_archs", "normalize_arch", "DEFAULT_HEAD_CONV", "ARCH_CHANNELS"]
 
 #: Width of the hidden head conv for DLA (official ``--head_conv -1`` resolves to 256).
 DEFAULT_HEAD_CONV = 256
 
+#: Backbone widths (channels of levels 0..5) of each DLA-34-topology architecture. ``dla34`` is the
+#: official network; ``dla34_tiny`` is the same graph at reduced width (about 1.4 M parameters),
+#: the architecture of the built-in model that trains on a CPU.
+ARCH_CHANNELS: dict[str, tuple[int, ...]] = {
+    "dla34": tuple(DLA34_CHANNELS),
+    "dla34_tiny": (8, 16, 24, 32, 64, 128),
+}
 
-def _build_dla34(heads: dict[str, int], head_conv: int) -> nn.Module:
-    return DLASeg(heads=heads, head_conv=head_conv, down_ratio=4, final_kernel=1, last_level=5)
+
+def _build_dla34(heads: dict[str, int], head_conv: int, channels: Sequence[int] | None = None) -> nn.Module:
+    backbone = DLA(DLA34_LEVELS, tuple(channels) if channels is not None else DLA34_CHANNELS)
+    return DLASeg(heads=heads, head_conv=head_conv, down_ratio=4, final_kernel=1, last_level=5, backbone=backbone)
+
+
+def _build_dla34_tiny(heads: dict[str, int], head_conv: int, channels: Sequence[int] | None = None) -> nn.Module:
+    return _build_dla34(heads, head_conv, channels if channels is not None else ARCH_CHANNELS["dla34_tiny"])
 
 
 # canonical name -> builder; a new backbone is one new entry (and one new file).
-_ARCHS: dict[str, Callable[[dict[str, int], int], nn.Module]] = {"dla34": _build_dla34}
-_ALIASES = {"dla_34": "dla34"}
+_ARCHS: dict[str, Callable[..., nn.Module]] = {"dla34": _build_dla34, "dla34_tiny": _build_dla34_tiny}
+_ALIASES = {"dla_34": "dla34", "dla-34": "dla34", "dla34-tiny": "dla34_tiny"}
 
 
 def available_archs() -> list[str]:
@@ -37,14 +51,17 @@ def normalize_arch(arch: str) -> str:
     return key
 
 
-def build_model(arch: str = "dla34", heads: Mapping[str, int] | None = None, head_conv: int = DEFAULT_HEAD_CONV
-                ) -> nn.Module:
+def build_model(arch: str = "dla34", heads: Mapping[str, int] | None = None, head_conv: int = DEFAULT_HEAD_CONV,
+                channels: Sequence[int] | None = None) -> nn.Module:
     """Build a freshly initialised FairMOT network (no ImageNet weights, no ``base.fc``).
 
     Args:
-        arch: ``"dla34"`` (alias ``"dla_34"``).
+        arch: ``"dla34"`` (alias ``"dla_34"``; the official network) or ``"dla34_tiny"`` (same graph,
+            reduced width: the built-in model's architecture).
         heads: ``{name: channels}`` in creation order; default ``{hm: 1, wh: 4, id: 128, reg: 2}``.
         head_conv: hidden width of each head (negative: the DLA default 256; 0: single conv heads).
+        channels: backbone widths of levels 0..5 (six positive ints); default: the arch's
+            (:data:`ARCH_CHANNELS`). Checkpoint loading passes the widths found in the file.
 
     Returns:
         an ``nn.Module`` (train mode) whose ``forward(x)`` maps ``N x 3 x H x W`` (H, W multiples of
@@ -54,4 +71,8 @@ def build_model(arch: str = "dla34", heads: Mapping[str, int] | None = None, hea
     heads = dict(DEFAULT_HEADS if heads is None else heads)
     if head_conv is None or head_conv < 0:
         head_conv = DEFAULT_HEAD_CONV
-    return _ARCHS[name](heads, int(head_conv))
+    if channels is not None:
+        channels = tuple(channels)
+        if len(channels) != 6 or not all(isinstance(c, int) and c > 0 for c in channels):
+            raise ValueError(f"channels must be six positive ints (levels 0..5), got {channels!r}")
+    return _ARCHS[name](heads, int(head_conv), channels)

@@ -1,0 +1,334 @@
+"""MOT Challenge ground truth -> JDE / FairMOT training layout (``fairmot convert-labels``).
+
+Input: a MOT15/16/17/20 split folder ``MOT_ROOT`` with sequences ``<seq>/seqinfo.ini``,
+``<seq>/gt/gt.txt`` and ``<seq>/<imDir>/`` (``img1``). Output under ``OUT_ROOT``:
+
+* ``labels_with_ids/<split>/<seq>/img1/<frame:06d>.txt``: ``0 id cx cy w h`` per object, the box
+  normalised by the image size from ``seqinfo.ini``, 6 decimals (the official generator's format);
+* ``images/<split>/<seq>/img1``: the images, as a symlink to the sequence's image folder (default),
+  a copy, or nothing (``images="none"``, when the data already sits there, e.g. ``MOT_ROOT`` is
+  ``OUT_ROOT/images/<split>`` as in the official instructions — detected automatically);
+* ``<name>.train``: the list file (image paths relative to ``OUT_ROOT``, one per line, every image of
+  every converted sequence), and ``<name>.json``: a dataset config (``root`` = ``OUT_ROOT``,
+  ``train`` = ``{name: "<name>.train"}``) usable with ``JDEDataset.from_config``.
+
+Filters and identities follow the official ``gen_labels_16/20.py`` (spec §5.1): the rows of each gt
+file are sorted by (track id, frame) (``np.lexsort``); a row is skipped when its mark (column 7) is 0
+or, in MOT16/17/20 files (9+ columns with a class column), its class (column 8) is not 1
+(pedestrian); identities are renumbered consecutively from 1 over all sequences, a new id whenever
+the track id changes between consecutive kept rows.
+
+Deliberate differences from the official scripts (documented choices):
+
+* MOT15 ``gt.txt`` (10 columns, class column -1, or fewer than 9 columns) has no class: only the
+  mark filter applies (as the official ``gen_labels_15.py``).
+* Sequences are processed in sorted name order (the official scripts use ``os.listdir`` order) and a
+  new sequence always starts a new identity (officially, a track whose id equals the previous
+  sequence's last track id would merge with it).
+* Label files are rewritten, not appended to, so running twice gives the same result.
+
+Top-level imports are light (numpy only): the CLI imports this module at every start.
+"""
+from __future__ import annotations
+
+import argparse
+import configparser
+import fnmatch
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SequenceInfo", "ConvertResult", "read_seqinfo", "convert_mot_sequences", "add_command"]
+
+logger = logging.getLogger(__name__)
+
+_IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+@dataclass(frozen=True)
+class SequenceInfo:
+    """What ``seqinfo.ini`` says about a sequence (sizes in pixels)."""
+
+    name: str
+    width: int
+    height: int
+    im_dir: str = "img1"
+    im_ext: str = ".jpg"
+    seq_length: int | None = None
+
+
+@dataclass
+class ConvertResult:
+    """Summary of ``convert_mot_sequences``."""
+
+    sequences: list[str] = field(default_factory=list)
+    images: int = 0
+    boxes: int = 0
+    identities: int = 0
+    label_files: int = 0
+    list_file: Path | None = None
+    config_file: Path | None = None
+
+
+def read_seqinfo(seq_dir: str | os.PathLike[str]) -> SequenceInfo:
+    """Parse ``<seq_dir>/seqinfo.ini`` (section ``[Sequence]``: imWidth, imHeight, imDir, imExt, seqLength)."""
+    path = Path(seq_dir) / "seqinfo.ini"
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # keep key case
+    try:
+        read = parser.read(path, encoding="utf-8")
+    except configparser.Error as exc:
+        raise ValueError(f"{path}: cannot parse ({exc.__class__.__name__})") from None
+    if not read:
+        raise ValueError(f"{path}: missing (needed for the image size)")
+    if not parser.has_section("Sequence"):
+        raise ValueError(f"{path}: no [Sequence] section")
+    sec = parser["Sequence"]
+    try:
+        width, height = int(sec["imWidth"]), int(sec["imHeight"])
+    except (KeyError, ValueError):
+        raise ValueError(f"{path}: imWidth / imHeight missing or not integers") from None
+    if width <= 0 or height <= 0:
+        raise ValueError(f"{path}: image size must be positive, got {width}x{height}")
+    seq_length = None
+    if "seqLength" in sec:
+        try:
+            seq_length = int(sec["seqLength"])
+        except ValueError:
+            raise ValueError(f"{path}: seqLength is not an integer") from None
+    return SequenceInfo(name=sec.get("name", Path(seq_dir).name), width=width, height=height,
+                        im_dir=sec.get("imDir", "img1"), im_ext=sec.get("imExt", ".jpg"), seq_length=seq_length)
+
+
+def _read_gt(path: Path) -> np.ndarray:
+    """gt.txt -> (N, C) float64 (C >= 7), comma separated (whitespace tolerated)."""
+    rows: list[list[float]] = []
+    ncols = None
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            parts = [p for p in text.replace(",", " ").split()]
+            try:
+                row = [float(p) for p in parts]
+            except ValueError:
+                raise ValueError(f"{path}, line {lineno}: not numbers: {text!r}") from None
+            if ncols is None:
+                ncols = len(row)
+                if ncols < 7:
+                    raise ValueError(f"{path}, line {lineno}: expected at least 7 columns "
+                                     f"(frame, id, x, y, w, h, mark, ...), got {ncols}")
+            elif len(row) != ncols:
+                raise ValueError(f"{path}, line {lineno}: {len(row)} columns, previous lines have {ncols}")
+            rows.append(row)
+    if not rows:
+        return np.zeros((0, 7), dtype=np.float64)
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _list_images(img_dir: Path, info: SequenceInfo) -> list[str]:
+    """Image file names of a sequence, sorted; from the folder, else from seqLength + imExt."""
+    if img_dir.is_dir():
+        names = sorted(p.name for p in img_dir.iterdir() if p.suffix.lower() in _IMAGE_EXTS)
+        if names:
+            return names
+    if info.seq_length:
+        logger.warning("%s: no images found; listing %d frames from seqinfo.ini", img_dir, info.seq_length)
+        return [f"{i:06d}{info.im_ext}" for i in range(1, info.seq_length + 1)]
+    raise ValueError(f"{img_dir}: no images and no seqLength in seqinfo.ini")
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _place_images(src_dir: Path, dst_dir: Path, names: list[str], mode: str) -> None:
+    if mode == "none" or _same_dir(src_dir, dst_dir):
+        return
+    dst_dir.parent.mkdir(parents=True, exist_ok=True)
+    if mode == "symlink":
+        if dst_dir.is_symlink():
+            if _same_dir(src_dir, dst_dir):
+                return
+            dst_dir.unlink()
+        elif dst_dir.exists():
+            raise ValueError(f"{dst_dir} exists and is not a link to {src_dir}; remove it or use --images none")
+        dst_dir.symlink_to(src_dir.resolve(), target_is_directory=True)
+    elif mode == "copy":
+        dst_dir.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            src = src_dir / name
+            if src.is_file():
+                shutil.copy2(src, dst_dir / name)
+    else:
+        raise ValueError(f"images mode must be 'symlink', 'copy' or 'none', got {mode!r}")
+
+
+def convert_mot_sequences(
+    mot_root: str | os.PathLike[str],
+    out_root: str | os.PathLike[str],
+    split_name: str = "train",
+    list_name: str | None = None,
+    images: str = "symlink",
+    pattern: str | None = None,
+    progress: bool = False,
+) -> ConvertResult:
+    """Convert every sequence ``MOT_ROOT/<seq>`` holding ``gt/gt.txt`` into the JDE layout (see module doc).
+
+    Args:
+        mot_root: MOT split folder (e.g. ``MOT17/train``).
+        out_root: output dataset root (the config's ``root``).
+        split_name: sub-folder under ``images/`` and ``labels_with_ids/`` (``train``).
+        list_name: list-file stem (``<out_root>/<list_name>.train``); default: ``out_root``'s folder
+            name in lower case (``MOT17`` -> ``mot17``).
+        images: how images get to ``images/<split>/<seq>/img1``: ``symlink`` (a link to the sequence's
+            image folder), ``copy`` or ``none``.
+        pattern: only sequences whose name matches this ``fnmatch`` pattern (e.g. ``*-SDP``: MOT17
+            ships every sequence three times with identical gt).
+        progress: show a tqdm bar over the frames (CLI).
+
+    Returns a ``ConvertResult``. Raises ValueError (bad input) or OSError (file system).
+    """
+    mot_root = Path(mot_root)
+    out_root = Path(out_root)
+    if not mot_root.is_dir():
+        raise ValueError(f"MOT root {mot_root} is not a folder")
+    if not split_name or os.sep in split_name or split_name in (".", ".."):
+        raise ValueError(f"split name must be a plain folder name, got {split_name!r}")
+    if list_name is None:
+        list_name = out_root.resolve().name.lower() or "mot"
+    if not list_name or os.sep in list_name:
+        raise ValueError(f"list name must be a plain file stem, got {list_name!r}")
+    if images not in ("symlink", "copy", "none"):
+        raise ValueError(f"images mode must be 'symlink', 'copy' or 'none', got {images!r}")
+
+    seq_dirs = sorted(p for p in mot_root.iterdir() if (p / "gt" / "gt.txt").is_file())
+    if pattern:
+        seq_dirs = [p for p in seq_dirs if fnmatch.fnmatchcase(p.name, pattern)]
+    if not seq_dirs:
+        raise ValueError(f"no sequences with gt/gt.txt under {mot_root}"
+                         + (f" matching {pattern!r}" if pattern else ""))
+
+    infos = [read_seqinfo(p) for p in seq_dirs]
+    gts = [_read_gt(p / "gt" / "gt.txt") for p in seq_dirs]
+    frame_lists = [_list_images(p / info.im_dir, info) for p, info in zip(seq_dirs, infos)]
+
+    bar = None
+    if progress:
+        try:
+            from tqdm import tqdm
+
+            bar = tqdm(total=sum(len(f) for f in frame_lists), desc="converting", unit="frame", dynamic_ncols=True)
+        except ImportError:  # progress bars are optional
+            bar = None
+
+    result = ConvertResult()
+    list_lines: list[str] = []
+    tid_curr = 0
+    try:
+        for seq_dir, info, gt, frames in zip(seq_dirs, infos, gts, frame_lists):
+            seq = seq_dir.name
+            if bar is not None:
+                bar.set_description(seq)
+            ncols = gt.shape[1]
+            has_class = ncols >= 9 and gt.shape[0] > 0 and not np.all(gt[:, 7] == -1)
+            gt = gt[np.lexsort(gt.T[:2, :])]  # by track id, then frame
+            per_frame: dict[int, list[str]] = {}
+            tid_last = None
+            n_boxes = 0
+            for row in gt:
+                fid, tid, x, y, w, h, mark = row[:7]
+                if mark == 0 or (has_class and row[7] != 1):
+                    continue
+                if tid != tid_last:
+                    tid_curr += 1
+                    tid_last = tid
+                cx = x + w / 2
+                cy = y + h / 2
+                per_frame.setdefault(int(fid), []).append(
+                    f"0 {tid_curr:d} {cx / info.width:.6f} {cy / info.height:.6f} "
+                    f"{w / info.width:.6f} {h / info.height:.6f}\n")
+                n_boxes += 1
+
+            label_dir = out_root / "labels_with_ids" / split_name / seq / "img1"
+            if label_dir.is_dir():  # rewrite: drop label files of an earlier run
+                for old in label_dir.glob("*.txt"):
+                    old.unlink()
+            label_dir.mkdir(parents=True, exist_ok=True)
+            for fid, lines in per_frame.items():
+                (label_dir / f"{fid:06d}.txt").write_text("".join(lines), encoding="utf-8")
+
+            img_dst = out_root / "images" / split_name / seq / "img1"
+            _place_images(seq_dir / info.im_dir, img_dst, frames, images)
+            for name in frames:
+                list_lines.append(f"images/{split_name}/{seq}/img1/{name}")
+            labelled = {f"{fid:06d}" for fid in per_frame}
+            unlisted = labelled - {Path(n).stem for n in frames}
+            if unlisted:
+                logger.warning("%s: %d labelled frames have no image (e.g. %s)", seq, len(unlisted), min(unlisted))
+            logger.info("%s: %d frames, %d boxes, %d label files%s", seq, len(frames), n_boxes, len(per_frame),
+                        "" if has_class else " (no class column: mark filter only)")
+            result.sequences.append(seq)
+            result.images += len(frames)
+            result.boxes += n_boxes
+            result.label_files += len(per_frame)
+            if bar is not None:
+                bar.update(len(frames))
+    finally:
+        if bar is not None:
+            bar.close()
+
+    result.identities = tid_curr
+    out_root.mkdir(parents=True, exist_ok=True)
+    result.list_file = out_root / f"{list_name}.train"
+    result.list_file.write_text("".join(line + "\n" for line in list_lines), encoding="utf-8")
+    result.config_file = out_root / f"{list_name}.json"
+    config = {"root": str(out_root.resolve()), "train": {list_name: f"{list_name}.train"}}
+    result.config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    """``fairmot convert-labels``."""
+    res = convert_mot_sequences(args.mot_root, args.out_root, split_name=args.split, list_name=args.list_name,
+                                images=args.images, pattern=args.only, progress=not args.quiet)
+    print(f"sequences         {len(res.sequences)}")
+    print(f"images            {res.images}")
+    print(f"boxes             {res.boxes}")
+    print(f"identities        {res.identities}  (ids 1..{res.identities})")
+    print(f"list file         {res.list_file}")
+    print(f"data config       {res.config_file}")
+    return 0
+
+
+def add_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``fairmot convert-labels MOT_ROOT OUT_ROOT [--split S] [--list-name N] ...``."""
+    p = subparsers.add_parser(
+        "convert-labels", help="convert MOT Challenge gt.txt files into FairMOT training labels",
+        description="Convert a MOT15/16/17/20 split folder (sequences with seqinfo.ini, gt/gt.txt, img1/) into "
+                    "the JDE/FairMOT training layout: labels_with_ids/<split>/<seq>/img1/*.txt, "
+                    "images/<split>/<seq>/img1 (symlink by default), a list file <name>.train and a data "
+                    "config <name>.json under OUT_ROOT. Official filters: mark 0 and non-pedestrian rows "
+                    "dropped; identities renumbered from 1 over all sequences.")
+    p.add_argument("mot_root", metavar="MOT_ROOT", help="MOT split folder, e.g. MOT17/train")
+    p.add_argument("out_root", metavar="OUT_ROOT", help="output dataset root")
+    p.add_argument("--split", default="train", help="split folder name (default: %(default)s)")
+    p.add_argument("--list-name", default=None, metavar="NAME",
+                   help="list file stem: OUT_ROOT/NAME.train (default: OUT_ROOT's folder name, lower case)")
+    p.add_argument("--images", default="symlink", choices=["symlink", "copy", "none"],
+                   help="how the images get into OUT_ROOT/images (default: %(default)s)")
+    p.add_argument("--only", default=None, metavar="PATTERN",
+                   help="only sequences matching this glob, e.g. '*-SDP' for MOT17")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_convert)
+    return p
