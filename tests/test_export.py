@@ -486,3 +486,54 @@ def test_torch_compile_inductor_matches_eager(network):
         out = compiled(x)
     for k in ref:
         torch.testing.assert_close(out[k], ref[k], rtol=1e-4, atol=1e-4 * float(ref[k].abs().max()))
+
+
+# ------------------------------------------------------------------------------ decoding in the graph
+
+
+def test_standard_ops_decode_equals_the_fused_decode_without_ties():
+    from fairmot.ops import mot_decode
+    from fairmot.ops.decode import mot_decode_reference_ops
+
+    g = torch.Generator().manual_seed(3)
+    for c, ltrb, with_reg in [(1, True, True), (2, True, False), (1, False, True)]:
+        heat = torch.rand(2, c, 24, 40, generator=g)  # continuous values: no exact ties
+        wh = torch.rand(2, 4 if ltrb else 2, 24, 40, generator=g) * 5
+        reg = torch.rand(2, 2, 24, 40, generator=g) if with_reg else None
+        for k in (7, 100, 5000):
+            ours, inds = mot_decode_reference_ops(heat, wh, reg, ltrb=ltrb, K=k)
+            ref, ref_inds = mot_decode(heat, wh, reg, ltrb=ltrb, K=k)
+            assert ours.shape == ref.shape
+            # zero-score cells (suppressed non-peaks) may tie: compare the positive-score part exactly
+            pos = ref[..., 4] > 0
+            assert torch.equal(pos, ours[..., 4] > 0)
+            torch.testing.assert_close(ours[pos], ref[pos], rtol=0, atol=1e-6)
+            assert torch.equal(inds[pos], ref_inds[pos])
+
+
+@needs_ort_deform_conv
+def test_decode_in_graph_export_runs_on_onnxruntime_like_pytorch(network, tmp_path):
+    from fairmot.export import DECODED_OUTPUTS, export_onnx
+    from fairmot.ops import gather_embeddings, mot_decode
+
+    path = export_onnx(network, tmp_path / "decoded.onnx", img_size=IMG_SIZE, decode=True, K=50)
+    model = onnx.load(str(path))
+    assert [o.name for o in model.graph.output] == list(DECODED_OUTPUTS)
+    ops = {n.op_type for n in model.graph.node}
+    assert {"DeformConv", "MaxPool", "TopK"} <= ops
+    sess = _ort_session(model)
+    x = torch.rand(1, 3, IMG_SIZE[1], IMG_SIZE[0], generator=torch.Generator().manual_seed(5))
+    dets, inds, emb = sess.run(None, {"image": x.numpy()})
+    with torch.no_grad():
+        out = network(x)
+        ref_dets, ref_inds = mot_decode(out["hm"].sigmoid(), out["wh"], out["reg"], ltrb=True, K=50)
+        ref_emb = gather_embeddings(out["id"], ref_inds)
+    assert dets.shape == (1, 50, 6) and inds.shape == (1, 50) and emb.shape == (1, 50, 128)
+    pos = ref_dets[..., 4].numpy() > 0  # suppressed (zero-score) cells tie: their order is free
+    assert pos.sum() >= 10
+    np.testing.assert_array_equal(inds[pos], ref_inds.numpy()[pos])
+    np.testing.assert_allclose(dets[pos], ref_dets.numpy()[pos], rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(emb[pos], ref_emb.numpy()[pos], rtol=1e-4, atol=1e-4)
+    # fairmot.Tracker runs raw-head files; a decoded file is refused with an explanation
+    with pytest.raises(ValueError, match="decoding inside"):
+        fairmot.Tracker(str(path))

@@ -136,6 +136,41 @@ def _heads_module(net: "torch.nn.Module", heads: list[str]) -> "torch.nn.Module"
     return _HeadsAsTuple().eval()
 
 
+#: Output names of a network exported with ``decode=True``.
+DECODED_OUTPUTS = ("dets", "inds", "id_feature")
+
+
+def _decoded_module(net: "torch.nn.Module", heads: list[str], K: int) -> "torch.nn.Module":
+    """Wrap ``net`` so that ``forward(image)`` returns the decoded top-K centres with standard
+    operators only: ``dets`` (N, K, 6) x1, y1, x2, y2, score, class in output-map units (stride 4),
+    ``inds`` (N, K) flat map indices, ``id_feature`` (N, K, D) L2-normalised embeddings."""
+    import torch
+    import torch.nn.functional as F
+
+    from .ops.decode import gather_feat, mot_decode_reference_ops
+
+    missing = [h for h in ("hm", "wh", "id") if h not in heads]
+    if missing:
+        raise ValueError(f"decode=True needs the heads hm, wh and id; the network lacks {missing}")
+
+    class _Decoded(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+            out = self.net(image)
+            if isinstance(out, (list, tuple)):
+                out = out[-1]
+            wh = out["wh"]
+            dets, inds = mot_decode_reference_ops(out["hm"].sigmoid(), wh, out.get("reg"), ltrb=wh.shape[1] == 4,
+                                                  K=K)
+            emb = F.normalize(gather_feat(out["id"], inds), dim=2)
+            return dets, inds, emb
+
+    return _Decoded().eval()
+
+
 @contextlib.contextmanager
 def _quiet_loggers(names: Sequence[str], level: int = logging.WARNING) -> Iterator[None]:
     """Raise the level of chatty third-party loggers (onnx_ir logs every pass at INFO) for a block."""
@@ -204,6 +239,8 @@ def export_onnx(
     arch: str | None = None,
     dynamo: bool = True,
     check: bool = True,
+    decode: bool = False,
+    K: int = 500,
 ) -> Path:
     """Export a FairMOT network to a standard ONNX file.
 
@@ -221,6 +258,12 @@ def export_onnx(
         arch: network architecture of a checkpoint; None lets ``load_model`` decide.
         dynamo: use the ``torch.export``-based exporter (default) or the TorchScript one.
         check: run ``onnx.checker.check_model(full_check=True)`` (with shape inference).
+        decode: also put the decoding into the graph, as standard operators (``MaxPool``,
+            ``Equal``, ``Mul``, ``TopK``, ``GatherElements``): the outputs are then ``dets`` (N, K, 6:
+            x1, y1, x2, y2 in output-map units, score, class), ``inds`` (N, K) and ``id_feature``
+            (N, K, D, L2-normalised) instead of the head maps. For runtimes outside fairmot;
+            ``fairmot.Tracker`` runs the default (raw heads) files.
+        K: number of decoded centres when ``decode`` (official 500).
 
     Returns:
         the path written. The graph's input is ``image`` (N x 3 x H x W) and its outputs are
@@ -254,23 +297,36 @@ def export_onnx(
     if fp16:
         net = net.half()
         example = example.half()
-    module = _heads_module(net, heads)
+    if decode:
+        if not isinstance(K, int) or K < 1:
+            raise ValueError(f"K must be a positive int, got {K!r}")
+        module = _decoded_module(net, heads, K)
+        outputs = list(DECODED_OUTPUTS)
+    else:
+        module = _heads_module(net, heads)
+        outputs = heads
     exporter = _export_dynamo if dynamo else _export_torchscript
     logger.info("exporting %s to ONNX (opset %d, %dx%d, %s%s, %s exporter)", type(net).__name__, opset, w, h,
                 "float16" if fp16 else "float32", ", dynamic batch" if dynamic_batch else "",
                 "dynamo" if dynamo else "TorchScript")
-    model = exporter(module, example, heads, opset, dynamic_batch)
+    model = exporter(module, example, outputs, opset, dynamic_batch)
 
     graph_inputs = [i.name for i in model.graph.input if i.name not in {t.name for t in model.graph.initializer}]
     graph_outputs = [o.name for o in model.graph.output]
-    if graph_inputs != [INPUT_NAME] or graph_outputs != heads:  # pragma: no cover - exporter guarantees
+    if graph_inputs != [INPUT_NAME] or graph_outputs != outputs:  # pragma: no cover - exporter guarantees
         raise RuntimeError(f"unexpected ONNX signature: inputs {graph_inputs}, outputs {graph_outputs}")
-    channels = {o.name: o.type.tensor_type.shape.dim[1].dim_value for o in model.graph.output}
+    if decode:
+        channels = {name: int(c) for name, c in (getattr(net, "heads", None) or {}).items()}
+        described = (f"RGB in [0, 1], N x 3 x H x W, letterboxed (fairmot.pipeline); outputs the top-{K} decoded "
+                     "centres: dets (x1, y1, x2, y2 at stride 4, score, class), inds, id_feature (L2-normalised)")
+    else:
+        channels = {o.name: o.type.tensor_type.shape.dim[1].dim_value for o in model.graph.output}
+        described = "RGB in [0, 1], N x 3 x H x W, letterboxed (fairmot.pipeline); outputs raw head maps at stride 4"
     meta = {
         META_VERSION: __version__,
         META_IMG_SIZE: f"{w}x{h}",
         META_HEADS: json.dumps(channels),
-        META_INPUT: "RGB in [0, 1], N x 3 x H x W, letterboxed (fairmot.pipeline); outputs raw head maps at stride 4",
+        META_INPUT: described,
     }
     for key, value in meta.items():
         prop = model.metadata_props.add()
@@ -301,7 +357,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     try:
         path = export_onnx(args.weights, args.output, img_size=args.img_size, fp16=args.fp16,
                            dynamic_batch=args.dynamic_batch, opset=args.opset, arch=args.arch,
-                           dynamo=args.exporter == "dynamo")
+                           dynamo=args.exporter == "dynamo", decode=args.decode, K=args.K)
     except ImportError as exc:
         raise RuntimeError(str(exc)) from exc
     import onnx
@@ -354,6 +410,11 @@ def add_command(subparsers: Any) -> None:
     p.add_argument("--opset", type=_opset, default=DEFAULT_OPSET, help="ONNX opset, >= 19 (default: %(default)s)")
     p.add_argument("--exporter", choices=["dynamo", "torchscript"], default="dynamo",
                    help="torch.onnx exporter (default: %(default)s)")
+    p.add_argument("--decode", action="store_true",
+                   help="put the decoding in the graph too (standard MaxPool/Equal/Mul/TopK/Gather): outputs dets, "
+                        "inds, id_feature instead of the head maps (for runtimes outside fairmot)")
+    p.add_argument("-K", "--top-k", dest="K", type=int, default=500,
+                   help="decoded centres with --decode (default: %(default)s)")
     p.add_argument("-o", "--output", default="fairmot.onnx", metavar="PATH",
                    help="output file (default: %(default)s)")
     p.set_defaults(func=_cmd_export)

@@ -133,6 +133,10 @@ class OnnxModel:
                 declared = {str(k): int(v) for k, v in json.loads(meta["fairmot.heads"]).items()}
             except (ValueError, TypeError, AttributeError):
                 declared = {}
+        if self.output_names[:3] == ["dets", "inds", "id_feature"]:
+            raise ValueError(f"{self.path}: this network was exported with the decoding inside (outputs "
+                             f"{self.output_names}); fairmot.Tracker runs files that output the raw heads "
+                             "(fairmot export without --decode)")
         self.heads: dict[str, int] = {}
         for o in outputs:
             ch = o.shape[1] if len(o.shape) == 4 and isinstance(o.shape[1], int) else declared.get(o.name, 0)

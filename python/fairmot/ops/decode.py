@@ -7,7 +7,7 @@ from torch import Tensor
 
 from . import _library  # noqa: F401  (registers torch.ops.fairmot)
 
-__all__ = ["heatmap_topk", "mot_decode", "gather_feat", "gather_embeddings"]
+__all__ = ["heatmap_topk", "mot_decode", "mot_decode_reference_ops", "gather_feat", "gather_embeddings"]
 
 
 def heatmap_topk(heat: Tensor, k: int = 500, kernel: int = 3) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
@@ -85,4 +85,41 @@ def mot_decode(
             [xs - w[..., 0:1] / 2, ys - w[..., 1:2] / 2, xs + w[..., 0:1] / 2, ys + w[..., 1:2] / 2], dim=2
         )
     dets = torch.cat([boxes, scores.unsqueeze(2).to(boxes.dtype), clses.unsqueeze(2).to(boxes.dtype)], dim=2)
+    return dets, inds
+
+
+def mot_decode_reference_ops(
+    heat: Tensor, wh: Tensor, reg: Tensor | None = None, ltrb: bool = True, K: int = 500
+) -> tuple[Tensor, Tensor]:
+    """:func:`mot_decode` written with standard tensor operations only (max-pool, equality mask,
+    multiply, top-k, gather), as the official code computes it.
+
+    This is the form that exports to plain ONNX (``MaxPool``, ``Equal``, ``Mul``, ``TopK``,
+    ``GatherElements``); :func:`mot_decode` uses the fused ``heatmap_topk`` kernel instead and
+    equals this up to the order of exactly tied scores (``topk`` does not promise a stable order).
+    Shapes as :func:`mot_decode`; K' = min(K, H * W) per class, then min(K, C * K') overall.
+    """
+    b, c, h, w = heat.shape
+    hmax = F.max_pool2d(heat, kernel_size=3, stride=1, padding=1)
+    peaks = heat * (hmax == heat).to(heat.dtype)
+    k1 = min(K, h * w)
+    cls_scores, cls_inds = torch.topk(peaks.reshape(b, c, h * w), k1)  # (B, C, k1)
+    k2 = min(K, c * k1)
+    scores, top = torch.topk(cls_scores.reshape(b, c * k1), k2)  # (B, k2)
+    inds = cls_inds.reshape(b, c * k1).gather(1, top)
+    clses = torch.div(top, k1, rounding_mode="floor")
+    ys = torch.div(inds, w, rounding_mode="floor").to(heat.dtype).unsqueeze(2)
+    xs = (inds % w).to(heat.dtype).unsqueeze(2)
+    if reg is not None:
+        r = gather_feat(reg, inds)
+        xs, ys = xs + r[:, :, 0:1], ys + r[:, :, 1:2]
+    else:
+        xs, ys = xs + 0.5, ys + 0.5
+    s = gather_feat(wh, inds)
+    if ltrb:
+        boxes = torch.cat([xs - s[..., 0:1], ys - s[..., 1:2], xs + s[..., 2:3], ys + s[..., 3:4]], dim=2)
+    else:
+        boxes = torch.cat([xs - s[..., 0:1] / 2, ys - s[..., 1:2] / 2, xs + s[..., 0:1] / 2, ys + s[..., 1:2] / 2],
+                          dim=2)
+    dets = torch.cat([boxes, scores.unsqueeze(2), clses.unsqueeze(2).to(boxes.dtype)], dim=2)
     return dets, inds

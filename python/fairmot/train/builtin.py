@@ -30,7 +30,7 @@ RECIPE: dict[str, Any] = {
     "img_size": (320, 192),
     "head_conv": 64,
     "reid_dim": 64,
-    "epochs": 3,
+    "epochs": 2,
     "lr": 1e-3,
     "lr_step": (2,),
     "batch_size": 8,

@@ -1,0 +1,90 @@
+"""The built-in model and ``fairmot demo``: outputs, layout, and tracking quality on held-out scenes."""
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+cv2 = pytest.importorskip("cv2")
+torch = pytest.importorskip("torch")
+pytest.importorskip("motmetrics")
+
+from fairmot import cli  # noqa: E402
+from fairmot.demo import DEMO_SEED_BASE, run_demo  # noqa: E402
+from fairmot.weights import BUILTIN_WEIGHTS, default_weights  # noqa: E402
+
+
+def test_builtin_weights_ship_with_the_package_and_are_small():
+    path = Path(default_weights())
+    assert path == BUILTIN_WEIGHTS and path.is_file()
+    assert path.stat().st_size < 5e6  # "a few MB at most"
+
+
+def test_builtin_checkpoint_records_its_architecture_input_size_and_recipe():
+    import fairmot
+
+    model = fairmot.load_model(default_weights())  # no arch given: read from the file
+    meta = model.checkpoint_meta
+    assert meta["arch"] == "dla34_tiny"
+    assert tuple(meta["img_size"]) == (320, 192)
+    assert "python -m fairmot.train.builtin" in meta["recipe"]
+    assert model.load_report.ok
+    out = model(torch.zeros(1, 3, 192, 320))
+    assert {k: tuple(v.shape[1:]) for k, v in out.items()} == {
+        "hm": (1, 48, 80), "wh": (4, 48, 80), "id": (64, 48, 80), "reg": (2, 48, 80)}
+
+
+def test_demo_held_out_seeds_differ_from_the_training_seeds():
+    from fairmot.train.builtin import DATA
+
+    train_seeds = {int(np.random.SeedSequence([DATA["seed"], k]).generate_state(1)[0])
+                   for k in range(DATA["n_sequences"])}
+    assert not {DEMO_SEED_BASE + k for k in range(100)} & train_seeds
+
+
+def test_demo_command_writes_video_results_and_metrics(tmp_path, capsys):
+    out = tmp_path / "demo"
+    rc = cli.main(["demo", "--frames", "30", "--output", str(out), "-q"])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "MOTA" in printed and "IDF1" in printed and "OVERALL" in printed
+    name = "SYN-DEMO-00"
+    assert (out / "sequences" / name / "gt" / "gt.txt").is_file()
+    assert len(list((out / "sequences" / name / "img1").glob("*.jpg"))) == 30
+    results = (out / "results" / f"{name}.txt").read_text().splitlines()
+    assert results, "the built-in model tracked nothing"
+    frames = {int(line.split(",")[0]) for line in results}
+    assert min(frames) >= 1 and max(frames) <= 30
+    cap = cv2.VideoCapture(str(out / f"{name}.mp4"))
+    assert cap.isOpened() and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 30
+    ok, frame = cap.read()
+    assert ok and frame.shape == (360, 640, 3)
+    cap.release()
+    with open(out / "metrics.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r[next(iter(r))] for r in rows] == [name, "OVERALL"]
+    for col in ("mota", "idf1", "hota", "num_switches", "precision", "recall"):
+        assert col in rows[0]
+    assert 0.0 <= float(rows[-1]["recall"]) <= 1.0
+
+
+def test_builtin_model_tracks_held_out_sequences_with_mota_and_idf1_above_70_percent(tmp_path):
+    metrics = run_demo(tmp_path / "quality", frames=200, sequences=2, seed=1, video=False, progress=False)
+    overall = metrics.loc["OVERALL"]
+    assert overall["mota"] >= 0.70, metrics[["mota", "idf1", "num_switches", "num_misses", "num_false_positives"]]
+    assert overall["idf1"] >= 0.70, metrics[["mota", "idf1", "num_switches"]]
+
+
+def test_track_without_weights_uses_the_builtin_model_and_says_so(tmp_path, caplog):
+    from fairmot.data.synthetic import SceneConfig, write_sequence
+
+    seq = tmp_path / "seq"
+    write_sequence(seq, SceneConfig(n_frames=5), seed=DEMO_SEED_BASE + 77)
+    caplog.set_level(logging.INFO, logger="fairmot")
+    rc = cli.main(["track", str(seq), "--output-txt", str(tmp_path / "out.txt"), "-q"])
+    assert rc == 0
+    assert "built-in model" in caplog.text
+    assert (tmp_path / "out.txt").is_file()
