@@ -393,3 +393,45 @@ def test_motmetrics_iou_matrix_runs_on_installed_numpy():
     mm = fe._import_motmetrics()
     d = mm.distances.iou_matrix([[0, 0, 10, 10]], [[0, 0, 10, 10], [5, 0, 10, 10], [50, 50, 1, 1]], max_iou=0.5)
     assert d[0, 0] == pytest.approx(0.0) and np.isnan(d[0, 1]) and np.isnan(d[0, 2])  # IoU 1/3 < 0.5
+
+
+# ------------------------------------------------------------------ motmetrics' own TUD sequences
+
+#: motmetrics' expected values for its bundled TUD files (motmetrics/tests/test_metrics.py):
+#: idf1, idp, idr, recall, precision, GT, MT, PT, ML, FP, FN, IDs, FM, MOTA, MOTP.
+TUD_EXPECTED = {
+    "TUD-Campus": (0.557659, 0.729730, 0.451253, 0.582173, 0.941441, 8, 1, 6, 1, 13, 150, 7, 7, 0.526462, 0.277201),
+    "TUD-Stadtmitte": (0.644619, 0.819760, 0.531142, 0.608997, 0.939920, 10, 5, 4, 1, 45, 452, 7, 6, 0.564014,
+                       0.345904),
+}
+TUD_COLUMNS = ("idf1", "idp", "idr", "recall", "precision", "num_unique_objects", "mostly_tracked",
+               "partially_tracked", "mostly_lost", "num_false_positives", "num_misses", "num_switches",
+               "num_fragmentations", "mota", "motp")
+
+
+def test_eval_cli_on_motmetrics_tud_files_gives_motmetrics_numbers(tmp_path):
+    import shutil
+
+    import motmetrics
+
+    data = Path(motmetrics.__file__).parent / "data"
+    if not (data / "TUD-Campus" / "gt.txt").is_file():
+        pytest.skip("this motmetrics installation ships no TUD data files")
+    gt_root, res_dir = tmp_path / "gt", tmp_path / "res"
+    for seq in TUD_EXPECTED:
+        (gt_root / seq / "gt").mkdir(parents=True)
+        shutil.copy(data / seq / "gt.txt", gt_root / seq / "gt" / "gt.txt")
+        res_dir.mkdir(exist_ok=True)
+        shutil.copy(data / seq / "test.txt", res_dir / f"{seq}.txt")
+    out = tmp_path / "metrics.csv"
+    assert cli.main(["eval", "--gt", str(gt_root), "--results", str(res_dir), "--output", str(out)]) == 0
+    with open(out, newline="") as f:
+        rows = {r[next(iter(r))]: r for r in csv.DictReader(f)}
+    assert set(rows) == {*TUD_EXPECTED, "OVERALL"}
+    for seq, expected in TUD_EXPECTED.items():
+        for col, value in zip(TUD_COLUMNS, expected):
+            assert float(rows[seq][col]) == pytest.approx(value, abs=1e-6), (seq, col)
+    overall = rows["OVERALL"]  # motmetrics' expected OVERALL row: FP 58, FN 602, IDs 14, FM 13, MOTA, MOTP
+    for col, value in (("num_false_positives", 58), ("num_misses", 602), ("num_switches", 14),
+                       ("num_fragmentations", 13), ("mota", 0.555116), ("motp", 0.330177)):
+        assert float(overall[col]) == pytest.approx(value, abs=1e-6), col

@@ -310,3 +310,58 @@ def test_two_process_ddp_gloo_run_writes_loadable_checkpoint(data, tmp_path):
     model = fairmot.load_model(str(out / "model_last.pth"))
     assert model.load_report.ok and model.checkpoint_meta["arch"] == "dla34_tiny"
     assert list(model.checkpoint_meta["img_size"]) == [64, 64]
+
+
+def _ddp_batch(n_images: int = 4, objects: int = 3, size: tuple[int, int] = (64, 64)) -> dict[str, torch.Tensor]:
+    """Random images with the same number of objects each (so per-process loss normalisers are
+    exactly half the global ones, and the mean of the local losses equals the global loss)."""
+    from fairmot.data.targets import build_targets
+
+    g = np.random.default_rng(0)
+    w, h = size
+    items = []
+    for i in range(n_images):
+        labels = []
+        for j in range(objects):  # well separated centres: one positive pixel per object
+            cx = (j + 0.5) / objects
+            labels.append([0, (i * objects + j) % 8, cx, g.uniform(0.3, 0.7), g.uniform(0.1, 0.25), g.uniform(0.2, 0.4)])
+        t = build_targets(np.array(labels, np.float32), w // 4, h // 4, max_objs=8)
+        t = {k: torch.from_numpy(v) for k, v in t.items()}
+        t["input"] = torch.from_numpy(g.random((3, h, w), dtype=np.float32))
+        items.append(t)
+    return {k: torch.stack([it[k] for it in items]) for k in items[0]}
+
+
+def test_two_process_ddp_step_gradients_equal_single_process_step_on_the_global_batch(tmp_path):
+    from fairmot.models import build_model
+    from fairmot.train.losses import MotLoss
+    from fairmot.train.trainer import ModelWithLoss
+
+    batch = _ddp_batch()
+    torch.save(batch, tmp_path / "batch.pt")
+    script = Path(__file__).with_name("ddp_grad_step.py")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(script),
+           str(tmp_path)]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ddp_grads = torch.load(tmp_path / "ddp_grads.pt", weights_only=True)
+
+    torch.manual_seed(0)
+    model = build_model("dla34_tiny", heads={"hm": 1, "wh": 4, "id": 16, "reg": 2}, head_conv=16)
+    module = ModelWithLoss(model, MotLoss(nID=9, emb_dim=16))
+    sys.path.insert(0, str(script.parent))
+    try:
+        from ddp_grad_step import freeze_batchnorm
+    finally:
+        sys.path.remove(str(script.parent))
+    freeze_batchnorm(module)
+    loss, _ = module(batch)
+    loss.backward()
+    ref = {name: p.grad for name, p in module.named_parameters() if p.grad is not None}
+    assert set(ddp_grads) == set(ref)
+    assert {"loss.classifier.weight", "loss.s_det", "loss.s_id"} <= set(ref)
+    for name, g in ref.items():
+        scale = float(g.abs().max()) + 1e-12
+        diff = float((ddp_grads[name] - g).abs().max())
+        assert diff <= 1e-4 * scale + 1e-7, f"{name}: max |ddp - single| {diff:.3g}, max |grad| {scale:.3g}"

@@ -26,7 +26,7 @@ from ..models import build_model, save_checkpoint
 from ..models.checkpoint import _unwrap, read_checkpoint
 from .losses import MotLoss
 
-__all__ = ["TrainConfig", "ModelWithLoss", "train", "lr_at_epoch", "load_matching"]
+__all__ = ["TrainConfig", "ModelWithLoss", "train", "lr_at_epoch", "load_matching", "distributed_module"]
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +126,17 @@ class ModelWithLoss(nn.Module):
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         outputs = self.model(batch["input"])
         return self.loss(outputs, batch)
+
+
+def distributed_module(module: nn.Module, device: torch.device) -> nn.Module:
+    """``module`` wrapped in DistributedDataParallel as the trainer uses it (process group initialised).
+
+    The official DLA-34 has parameters its forward never uses (``base.level3/level4.project``: the
+    residual they compute is ignored by the nested tree), so unused parameters must be expected;
+    otherwise DDP waits for their gradients and silently skips the all-reduce of their buckets.
+    """
+    kwargs = {"device_ids": [device.index]} if device.type == "cuda" else {}
+    return nn.parallel.DistributedDataParallel(module, find_unused_parameters=True, **kwargs)
 
 
 def _dist_env() -> tuple[int, int, int]:
@@ -241,8 +252,7 @@ def train(cfg: TrainConfig, progress: bool = True,
         if is_main:
             logger.info("resumed from %s at epoch %d", last, start_epoch)
     if distributed:
-        ddp_kwargs = {"device_ids": [device.index]} if device.type == "cuda" else {}
-        train_module: nn.Module = nn.parallel.DistributedDataParallel(module, **ddp_kwargs)
+        train_module: nn.Module = distributed_module(module, device)
     else:
         train_module = module
 
