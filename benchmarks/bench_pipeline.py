@@ -54,8 +54,11 @@ def _network(frame: np.ndarray, detections: int = 40) -> torch.nn.Module:
 
     torch.manual_seed(0)
     net = fairmot.build_model("dla34").eval()
-    with torch.inference_mode():
-        logits = net(to_input_tensor(letterbox(frame, *IMG_SIZE)[0]))["hm"]
+    blob = to_input_tensor(letterbox(frame, *IMG_SIZE)[0])
+    with torch.no_grad():  # a fresh network's heatmap is nearly flat: give it a unit spread first
+        z = net(blob)["hm"] - net.hm[-1].bias
+        net.hm[-1].weight.mul_(1.0 / float(z.std()))
+        logits = net(blob)["hm"]
         peaks = logits[F.max_pool2d(logits, 3, 1, 1) == logits].sort(descending=True).values
         shift = float(torch.logit(torch.tensor(0.4))) - float(peaks[detections - 1]) + 1e-3
         net.hm[-1].bias.add_(shift)
