@@ -88,6 +88,20 @@ target_link_libraries(_C PRIVATE c10 torch_cpu torch)
 target_compile_definitions(_C PRIVATE
   _GLIBCXX_USE_CXX11_ABI=${TORCH_CXX11_ABI}
   FAIRMOT_TORCH_VERSION="${FAIRMOT_TORCH_VERSION}")
+# at::parallel_for is a header template: with torch's OpenMP backend it only
+# runs in parallel when the code that instantiates it is compiled with OpenMP
+# (otherwise every loop runs on the calling thread). libgomp.so.1 then resolves
+# to the copy torch loaded (torch/lib), so both share one thread pool.
+file(READ "${TORCH_ROOT}/include/ATen/Config.h" _aten_config)
+if(_aten_config MATCHES "#define AT_PARALLEL_OPENMP 1")
+  find_package(OpenMP COMPONENTS CXX)
+  if(OpenMP_CXX_FOUND)
+    target_link_libraries(_C PRIVATE OpenMP::OpenMP_CXX)
+  else()
+    message(WARNING "fairmot: torch uses OpenMP but no OpenMP was found for the compiler: the CPU "
+                    "kernels of fairmot._C will run single-threaded")
+  endif()
+endif()
 # Find torch's libraries at run time next to the installed torch package.
 set_target_properties(_C PROPERTIES INSTALL_RPATH "$ORIGIN/../torch/lib" BUILD_WITH_INSTALL_RPATH ON)
 

@@ -12,7 +12,8 @@ few references that do not use torchvision at all:
 Covered: float64 ``gradcheck`` of our op on tiny shapes (mask / no mask / no bias, groups,
 offset groups, stride, dilation, padding 0/1/2, batch 2, 3x1 and 1x3 kernels, non-square
 images, far and negative offsets) and all gradients vs torchvision; float32 at a realistic
-FairMOT shape; non-contiguous views; ``torch.library.opcheck`` of
+FairMOT shape; 256-channel inputs (several pixel bands per image in the CPU forward); non-finite
+pixels that no sample reads; non-contiguous views; ``torch.library.opcheck`` of
 ``torch.ops.fairmot.deform_conv2d.default``; ``torch.compile(fullgraph=True)`` of a module
 using ``DCN``; the ``DCN`` module (state-dict keys/order, zero init, the split of the
 offset/mask prediction); clear errors for bad input.
@@ -148,6 +149,7 @@ GRAD_CASES = {
     "groups2": dict(Cin=4, Cout=4, groups=2),
     "offset_groups2": dict(Cin=4, og=2),
     "groups2_offset_groups2": dict(Cin=4, Cout=6, groups=2, og=2),
+    "offset_groups3_across_groups2": dict(Cin=6, Cout=4, groups=2, og=3),  # channels 2-3 share offsets
     "offset_groups4_no_mask": dict(Cin=4, Cout=2, og=4, mask=False, H=4, W=4),
     "stride2": dict(H=7, W=7, stride=2),
     "dilation2_pad2": dict(H=6, W=6, dil=2, pad=2),
@@ -382,6 +384,30 @@ def test_far_random_offsets_match_torchvision():
     """N(0, 8) offsets: most samples land outside the 9x11 image or on its border."""
     case = make_case(B=2, Cin=4, Cout=5, H=9, W=11, og=2, scale=8.0, seed=11)
     torch.testing.assert_close(ours(case), theirs(case), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("overrides", [
+    dict(B=3, Cin=256, Cout=8, H=20, W=20),
+    dict(B=2, Cin=256, Cout=16, H=17, W=23, groups=4, og=8, stride=2, pad=2, dil=2),
+], ids=["batch3", "groups4_offset_groups8_strided"])
+def test_wide_input_several_bands_match_torchvision(overrides):
+    """256 input channels: the CPU forward splits each image into several bands of pixels (the
+    last one shorter) that threads take in turn."""
+    case = make_case(scale=2.0, seed=12, **overrides)
+    torch.testing.assert_close(ours(case), theirs(case), rtol=1e-10, atol=1e-10)
+
+
+def test_non_finite_pixels_that_no_sample_reads():
+    """inf / NaN in image pixels that no sample reads leave the output finite, as in
+    torchvision (samples outside the image must not multiply some pixel by a zero weight)."""
+    case = make_case(B=1, Cin=3, Cout=2, H=6, W=7, seed=13)
+    x = case["x"].clone()
+    x[..., 0, 0] = float("inf")
+    x[..., -1, -1] = float("nan")
+    off = torch.full_like(case["offset"], 100.0)
+    out = ours(case, x=x, offset=off)
+    assert torch.isfinite(out).all()
+    torch.testing.assert_close(out, theirs(case, x=x, offset=off), rtol=0, atol=1e-12)
 
 
 # -------------------------------------------------------------------- float32, realistic shape
