@@ -7,6 +7,9 @@ exercised), a few appearance changes (re-ID failures), near-duplicate detections
 fires for a few frames, random false positives, and scores spread around and below the usual
 0.4 threshold.  Detection order is shuffled per frame.
 
+``make_clip`` is a tiny BGR video (two coloured blocks walking right) for the video, CLI and
+export tests.
+
 ``make_dense_stream`` keeps N objects visible in every frame at moderate overlap (for
 benchmarks and scaling checks).
 
@@ -528,3 +531,17 @@ def make_scenarios():
         Obj(_r(2, 20), _box(1200, 300), emb=2, score=0.45),
     ], 20, _check_low_score_byte, tracker_kwargs=dict(association="byte"))
     return S
+
+
+def make_clip(n: int = 6, w: int = 160, h: int = 128) -> list[np.ndarray]:
+    """Textured background with two coloured 'people' walking right."""
+    rng = np.random.default_rng(0)
+    bg = rng.integers(40, 90, (h, w, 3), dtype=np.uint8)
+    frames = []
+    for t in range(n):
+        f = bg.copy()
+        for x, y, c in [(20, 30, (0, 0, 230)), (90, 50, (230, 200, 0))]:
+            x0 = x + 4 * t
+            f[y:y + 48, x0:x0 + 24] = c
+        frames.append(f)
+    return frames

@@ -28,6 +28,7 @@ pytest.importorskip("onnxscript")
 ort = pytest.importorskip("onnxruntime")
 
 import fairmot  # noqa: E402
+from streams import make_clip  # noqa: E402
 from fairmot import cli  # noqa: E402
 from fairmot.export import export_onnx  # noqa: E402
 from fairmot.onnx_backend import MIN_ONNXRUNTIME_VERSION, OnnxModel  # noqa: E402
@@ -48,19 +49,6 @@ def _ort_session(model: "onnx.ModelProto") -> "ort.InferenceSession":
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 2
     return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-
-
-def make_clip(n: int = 6, w: int = 160, h: int = 128) -> list[np.ndarray]:
-    """Textured background with two coloured blocks walking right."""
-    rng = np.random.default_rng(0)
-    bg = rng.integers(40, 90, (h, w, 3), dtype=np.uint8)
-    frames = []
-    for t in range(n):
-        f = bg.copy()
-        for x, y, c in [(20, 30, (0, 0, 230)), (90, 50, (230, 200, 0))]:
-            f[y:y + 48, x + 4 * t:x + 4 * t + 24] = c
-        frames.append(f)
-    return frames
 
 
 # ------------------------------------------------------------------------------------ one layer

@@ -11,6 +11,7 @@ cv2 = pytest.importorskip("cv2")
 torch = pytest.importorskip("torch")
 
 import fairmot  # noqa: E402
+from streams import make_clip  # noqa: E402
 from fairmot import cli  # noqa: E402
 from fairmot.api import FrameTracks, Tracker, filter_tracks, track_video  # noqa: E402
 from fairmot.video import (  # noqa: E402
@@ -29,20 +30,6 @@ IMG_SIZE = (256, 160)  # network input used in the model tests
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-
-def make_clip(n: int = 6, w: int = W, h: int = H) -> list[np.ndarray]:
-    """Textured background with two coloured 'people' walking right."""
-    rng = np.random.default_rng(0)
-    bg = rng.integers(40, 90, (h, w, 3), dtype=np.uint8)
-    frames = []
-    for t in range(n):
-        f = bg.copy()
-        for x, y, c in [(20, 30, (0, 0, 230)), (90, 50, (230, 200, 0))]:
-            x0 = x + 4 * t
-            f[y:y + 48, x0:x0 + 24] = c
-        frames.append(f)
-    return frames
 
 
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path:

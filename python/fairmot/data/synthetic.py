@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -114,7 +114,6 @@ class _Person:
     accent: tuple[int, int, int]
     bag: int  # 0 none, 1 backpack (side), 2 shoulder bag
     width_ratio: float
-    sway: float = field(default=0.0)
 
 
 def _hsv_to_bgr(h: float, s: float, v: float) -> tuple[int, int, int]:
