@@ -15,6 +15,7 @@
 #include "fairmot/tracker/jde_tracker.hpp"
 #include "fairmot/tracker/kalman_filter.hpp"
 #include "fairmot/tracker/lapjv.hpp"
+#include "lapjv_kernels.hpp"  // internal: exposed for tests only
 
 namespace py = pybind11;
 using namespace fairmot;
@@ -424,6 +425,31 @@ py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scor
   return py::make_tuple(ids, boxes_out, scores_out, det_index);
 }
 
+// Test hook: the solver's vectorised kernels next to their scalar
+// definitions (fairmot._tracker._lapjv_kernels; not public API).
+py::dict lapjv_kernels_for_tests(py::array_t<double, py::array::c_style | py::array::forcecast> c,
+                                 py::array_t<double, py::array::c_style | py::array::forcecast> v) {
+  if (c.ndim() != 1 || v.ndim() != 1 || c.shape(0) != v.shape(0)) {
+    throw py::value_error("c and v must be 1-D arrays of one length");
+  }
+  const int64_t n = c.shape(0);
+  const double* cp = c.data();
+  const double* vp = v.data();
+  auto two = [](const detail::TwoSmallest& t) { return py::make_tuple(t.h1, t.j1, t.h2, t.j2); };
+  auto range = [](const detail::CostRange& r) {
+    return py::make_tuple(r.has_nan, r.has_pos_inf, r.has_neg_inf, r.lo, r.hi);
+  };
+  std::vector<double> v1(vp, vp + n), v2(vp, vp + n);
+  std::vector<int64_t> y1(static_cast<size_t>(n), -1), y2(static_cast<size_t>(n), -1);
+  detail::column_minima_update_scalar(cp, n, 7, v1.data(), y1.data());
+  detail::column_minima_update(cp, n, 7, v2.data(), y2.data());
+  py::dict out;
+  out["two_smallest"] = py::make_tuple(two(detail::two_smallest_scalar(cp, vp, n)), two(detail::two_smallest(cp, vp, n)));
+  out["cost_range"] = py::make_tuple(range(detail::cost_range_scalar(cp, n)), range(detail::cost_range(cp, n)));
+  out["column_minima"] = py::make_tuple(py::make_tuple(py::cast(v1), py::cast(y1)), py::make_tuple(py::cast(v2), py::cast(y2)));
+  return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_tracker, m) {
@@ -442,6 +468,8 @@ PYBIND11_MODULE(_tracker, m) {
   m.add_object("lapjv", py::reinterpret_steal<py::object>(PyCFunction_NewEx(&lapjv_def, nullptr, m.ptr())));
   m.def("linear_assignment", &py_linear_assignment, py::arg("cost"), py::arg("thresh"),
         "FairMOT's linear_assignment(cost, thresh) -> (matches (K, 2), unmatched_rows, unmatched_cols).");
+  m.def("_lapjv_kernels", &lapjv_kernels_for_tests, py::arg("c"), py::arg("v"),
+        "Test hook: (scalar, dispatched) results of the solver's vectorised kernels on one row.");
   m.def("iou_distance", &py_iou_distance, py::arg("boxes_a"), py::arg("boxes_b"));
   m.def("embedding_distance", &py_embedding_distance, py::arg("track_features"), py::arg("detection_features"));
   m.def("fuse_motion", &py_fuse_motion, py::arg("cost"), py::arg("mean"), py::arg("covariance"),
