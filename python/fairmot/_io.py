@@ -1,9 +1,9 @@
-"""Small file helpers shared by the package (internal)."""
+"""Small helpers shared by the package (internal): atomic file writes, the lazy OpenCV import."""
 from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from typing import IO, Iterator
+from typing import IO, Any, Iterator
 
 
 @contextmanager
@@ -22,3 +22,13 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs) -> Iter
         except OSError:
             pass
         raise
+
+
+def import_cv2(user: str) -> Any:
+    """Import OpenCV on first use, or raise an ImportError naming ``user`` (the module that needs
+    it) and the package to install. Importing ``fairmot`` itself never needs OpenCV."""
+    try:
+        import cv2
+    except ImportError as exc:  # pragma: no cover - dependency missing
+        raise ImportError(f"{user} needs OpenCV: pip install opencv-python-headless") from exc
+    return cv2

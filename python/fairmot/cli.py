@@ -4,8 +4,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
-from pathlib import Path
 
 logger = logging.getLogger("fairmot")
 
@@ -48,7 +46,8 @@ def _unit_float(text: str) -> float:
 def _cmd_track(args: argparse.Namespace) -> int:
     """Track a video / image folder / camera with a FairMOT network."""
     from . import Tracker
-    from .video import TrackTrails, VideoWriter, draw_tracks, format_mot_lines, open_source, write_mot_results
+    from .tracking_run import TrackingRun
+    from .video import TrackTrails, VideoWriter, open_source, write_mot_results
 
     try:
         from tqdm import tqdm
@@ -67,46 +66,30 @@ def _cmd_track(args: argparse.Namespace) -> int:
     logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *tracker.detector.img_size)
 
     writer = VideoWriter(args.output_video, fps=source.fps) if args.output_video else None
-    trails = TrackTrails() if args.trails else None
-    lines: list[str] = []
-    ids_seen: set[int] = set()
-    n_frames = 0
-    elapsed = 0.0
-    interrupted = False
     frames = source
     bar = None
     if tqdm is not None:
         bar = tqdm(source, total=source.frame_count, desc="tracking", unit="frame", dynamic_ncols=True,
                    disable=args.quiet)
         frames = bar
+    run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if args.trails else None, bar=bar)
+    interrupted = False
     try:
-        for index, frame in enumerate(frames, start=1):
-            t0 = time.perf_counter()
-            tracks = tracker.update(frame)
-            elapsed += time.perf_counter() - t0
-            n_frames = index
-            lines.extend(format_mot_lines(index, tracks))
-            ids_seen.update(int(i) for i in tracks.ids)
-            if bar is not None:
-                bar.set_postfix(tracks=len(tracks), refresh=False)
-            if writer is not None:
-                if trails is not None:
-                    trails.update(tracks)
-                fps_now = index / elapsed if elapsed > 0 else None
-                writer.write(draw_tracks(frame, tracks, trails=trails, frame_index=index, fps=fps_now, copy=False))
+        run.run(frames)
     except KeyboardInterrupt:
         interrupted = True
-        logger.warning("interrupted after %d frames; writing what was tracked", n_frames)
+        logger.warning("interrupted after %d frames; writing what was tracked", run.frames)
     finally:
         if bar is not None:
             bar.close()
         if writer is not None:
             writer.close()
+    lines = run.lines
     if args.output_txt:
         write_mot_results(args.output_txt, lines)
-    rate = n_frames / elapsed if elapsed > 0 else float("nan")
-    print(f"frames            {n_frames}")
-    print(f"track ids         {len(ids_seen)}")
+    rate = run.fps
+    print(f"frames            {run.frames}")
+    print(f"track ids         {len(run.ids_seen)}")
     print(f"boxes written     {len(lines)}")
     print(f"speed             {rate:.2f} frames/s (network + decoding + association)")
     if args.output_txt:

@@ -43,7 +43,8 @@ def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: 
     from .api import Tracker
     from .data.synthetic import write_sequence
     from .eval import evaluate, write_metrics_csv
-    from .video import TrackTrails, VideoWriter, draw_tracks, format_mot_lines, open_source, write_mot_results
+    from .tracking_run import TrackingRun
+    from .video import TrackTrails, VideoWriter, open_source, write_mot_results
 
     if frames < 1 or sequences < 1:
         raise ValueError(f"frames and sequences must be >= 1, got {frames}, {sequences}")
@@ -66,10 +67,6 @@ def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: 
         logger.info("tracking %s with %s (input %dx%d)", name, weights or "the built-in model",
                     *tracker.detector.img_size)
         writer = VideoWriter(out / f"{name}.mp4", fps=source.fps) if video else None
-        trails = TrackTrails() if video else None
-        lines: list[str] = []
-        elapsed = 0.0
-        index = 0
         frames_iter = source
         bar = None
         if progress:
@@ -77,23 +74,16 @@ def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: 
 
             bar = tqdm(source, total=source.frame_count, desc=f"tracking {name}", unit="frame", dynamic_ncols=True)
             frames_iter = bar
+        run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if video else None, bar=bar)
         try:
-            for index, frame in enumerate(frames_iter, start=1):
-                t0 = time.perf_counter()
-                tracks = tracker.update(frame)
-                elapsed += time.perf_counter() - t0
-                lines.extend(format_mot_lines(index, tracks))
-                if writer is not None:
-                    trails.update(tracks)
-                    writer.write(draw_tracks(frame, tracks, trails=trails, frame_index=index,
-                                             fps=index / elapsed if elapsed > 0 else None, copy=False))
+            run.run(frames_iter)
         finally:
             if bar is not None:
                 bar.close()
             if writer is not None:
                 writer.close()
-        write_mot_results(res_root / f"{name}.txt", lines)
-        logger.info("%s: %.1f frames/s (network + decoding + association)", name, index / max(elapsed, 1e-9))
+        write_mot_results(res_root / f"{name}.txt", run.lines)
+        logger.info("%s: %.1f frames/s (network + decoding + association)", name, run.fps)
     metrics = evaluate(seq_root, res_root, names)
     write_metrics_csv(metrics, out / "metrics.csv")
     return metrics

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._io import import_cv2
+
 __all__ = ["letterbox", "to_input_tensor", "map_to_frame", "affine_to_frame"]
 
 #: Letterbox padding value. cv2.copyMakeBorder writes 127.5 into uint8 images as 128.
@@ -18,11 +20,7 @@ PAD_VALUE = (127.5, 127.5, 127.5)
 
 
 def _cv2():
-    try:
-        import cv2
-    except ImportError as exc:  # pragma: no cover - dependency missing
-        raise ImportError("fairmot.pipeline needs OpenCV: pip install opencv-python-headless") from exc
-    return cv2
+    return import_cv2("fairmot.pipeline")
 
 
 def letterbox(frame_bgr: np.ndarray, width: int = 1088, height: int = 608) -> tuple[np.ndarray, float, float, float]:

@@ -25,6 +25,8 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
+from ._io import import_cv2
+
 from ._io import atomic_open
 
 __all__ = [
@@ -53,11 +55,7 @@ DEFAULT_FPS = 30.0
 
 
 def _cv2():
-    try:
-        import cv2
-    except ImportError as exc:  # pragma: no cover - dependency missing
-        raise ImportError("fairmot.video needs OpenCV: pip install opencv-python-headless") from exc
-    return cv2
+    return import_cv2("fairmot.video")
 
 
 def _valid_fps(fps: Any) -> float | None:

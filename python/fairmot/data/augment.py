@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 
+from .._io import import_cv2
+
 __all__ = [
     "hsv_jitter",
     "affine_matrix",
@@ -32,11 +34,7 @@ BORDER_VALUE = (127.5, 127.5, 127.5)
 
 
 def _cv2():
-    try:
-        import cv2
-    except ImportError as exc:  # pragma: no cover - dependency missing
-        raise ImportError("fairmot.data.augment needs OpenCV: pip install opencv-python-headless") from exc
-    return cv2
+    return import_cv2("fairmot.data.augment")
 
 
 def _default_rng(rng: np.random.Generator | None) -> np.random.Generator:
