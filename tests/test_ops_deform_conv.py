@@ -867,3 +867,33 @@ def test_mixed_devices_raise():
         call(ops.deform_conv2d, c["x"].cuda(), c["offset"], c["weight"], c["bias"], c["mask"], c["cfg"])
     with pytest.raises(ERRORS):
         call(ops.deform_conv2d, c["x"], c["offset"].cuda(), c["weight"], c["bias"], c["mask"], c["cfg"])
+
+
+def test_raw_op_rejects_a_kernel_larger_than_the_padded_input():
+    # (2 - 3) // 2 + 1 == 0 but C++ truncation would give 1: the check must not rely on it.
+    x, w = torch.randn(1, 2, 2, 5), torch.randn(3, 2, 3, 3)
+    off, m = torch.zeros(1, 18, 1, 2), torch.ones(1, 9, 1, 2)
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        torch.ops.fairmot.deform_conv2d(x, w, off, m, torch.zeros(3), 2, 2, 0, 0, 1, 1, 1, 1, True)
+
+
+def test_dcn_runs_in_float32_under_cpu_autocast():
+    # Mixed precision: the offset/mask conv runs in bfloat16, the DCN weight is float32; the
+    # deformable convolution itself is cast to float32 (as torchvision's) instead of failing.
+    torch.manual_seed(0)
+    m = ops.DCN(4, 6, 3, 1, 1)
+    with torch.no_grad():
+        m.conv_offset_mask.weight.normal_(0, 0.1)
+    x = torch.randn(2, 4, 9, 11, requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = m(x)
+        om = m.conv_offset_mask(x)
+    assert out.dtype == torch.float32
+    assert om.dtype == torch.bfloat16
+    o1, o2, mk = torch.chunk(om.detach(), 3, dim=1)
+    offset, mask = torch.cat((o1, o2), 1).float(), torch.sigmoid(mk).float()  # sigmoid runs in bfloat16
+    ref = torchvision_ops.deform_conv2d(x.detach(), offset, m.weight.detach(), m.bias.detach(), padding=1, mask=mask)
+    torch.testing.assert_close(out.detach(), ref, rtol=1e-5, atol=1e-5)
+    out.sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+    assert m.weight.grad is not None and m.weight.grad.dtype == torch.float32

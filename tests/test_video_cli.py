@@ -15,6 +15,7 @@ from streams import make_clip  # noqa: E402
 from fairmot import cli  # noqa: E402
 from fairmot.api import FrameTracks, Tracker, filter_tracks, track_video  # noqa: E402
 from fairmot.video import (  # noqa: E402
+    OFFICIAL_VIDEO_SIZE,
     DEFAULT_FPS,
     TrackTrails,
     VideoWriter,
@@ -91,16 +92,33 @@ def checkpoint(model, tmp_path_factory):
 
 def test_video_file_source_reports_fps_size_length_and_frames(tmp_path):
     clip = make_clip(6)
-    src = open_source(write_video(tmp_path / "clip.mp4", clip, fps=25))
+    src = open_source(write_video(tmp_path / "clip.mp4", clip, fps=25), video_size=None)
     assert src.fps == pytest.approx(25.0) and src.frame_rate == 25
-    assert src.size == (W, H)
+    assert src.size == src.native_size == (W, H)
     assert len(src) == 6
     frames = list(src)
     assert len(frames) == 6
-    assert all(f.shape == (H, W, 3) and f.dtype == np.uint8 for f in frames)  # native size, not 1920x1080
+    assert all(f.shape == (H, W, 3) and f.dtype == np.uint8 for f in frames)  # native size kept
     assert len(list(src)) == 6  # iterable more than once
     # lossy codec, but the coloured block is where it was drawn
     assert frames[0][40, 30, 2] > 150 and frames[0][40, 30, 0] < 100
+
+
+def test_video_frames_are_resized_to_1920x1080_like_the_official_demo(tmp_path):
+    path = write_video(tmp_path / "clip.mp4", make_clip(3), fps=25)
+    src = open_source(path)
+    assert src.size == OFFICIAL_VIDEO_SIZE == (1920, 1080) and src.native_size == (W, H)
+    native = list(open_source(path, video_size=None))
+    frames = list(src)
+    assert all(f.shape == (1080, 1920, 3) and f.dtype == np.uint8 for f in frames)
+    for f, n in zip(frames, native):  # official LoadVideo: plain cv2.resize (bilinear)
+        np.testing.assert_array_equal(f, cv2.resize(n, (1920, 1080)))
+    # a video already 1920x1080 is passed through untouched; other sizes on request
+    assert open_source(path, video_size=(W, H)).size == (W, H)
+    with pytest.raises(ValueError, match="resize_to"):
+        open_source(path, video_size=(0, 10))
+    # image folders are never resized (the official LoadImages reads frames as they are)
+    assert open_source(write_pngs(tmp_path / "frames", n=2)).size == (W, H)
 
 
 def test_video_fps_is_rounded_for_the_tracker(tmp_path):
@@ -190,7 +208,7 @@ def test_video_writer_round_trip_and_errors(tmp_path):
         with pytest.raises(ValueError, match="differs"):
             vw.write(np.zeros((H + 2, W, 3), np.uint8))
     assert vw.frames_written == 3
-    src = open_source(out)
+    src = open_source(out, video_size=None)
     assert src.size == (W, H) and src.fps == pytest.approx(12.0) and len(list(src)) == 3
     with pytest.raises(OSError, match="cannot write video"):
         VideoWriter(tmp_path / "out.unknownext", fps=25, size=(W, H))
@@ -323,8 +341,8 @@ def test_track_command_end_to_end(checkpoint, tmp_path, capsys):
         assert w * h > 100 and not w / h > 1.6  # the official output filter
     frames_seen = [int(line.split(",")[0]) for line in lines]
     assert frames_seen == sorted(frames_seen)
-    annotated = open_source(out_video)
-    assert annotated.size == (W, H) and annotated.fps == pytest.approx(25.0)
+    annotated = open_source(out_video, video_size=None)  # written at the 1920x1080 of the tracked frames
+    assert annotated.size == (1920, 1080) and annotated.fps == pytest.approx(25.0)
     assert len(list(annotated)) == 6
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from .config import TrackerConfig
 from .tracking import JDETracker
+from .video import OFFICIAL_VIDEO_SIZE
 
 __all__ = ["Tracker", "FrameTracks", "track_video", "filter_tracks"]
 
@@ -143,16 +144,20 @@ def _onnx_model(weights, device: str, dtype: str):
     return OnnxModel(weights, device=device)
 
 
-def track_video(source, weights=None, **kwargs) -> Iterator[tuple[int, np.ndarray, FrameTracks]]:
+def track_video(source, weights=None, video_size: tuple[int, int] | None = OFFICIAL_VIDEO_SIZE,
+                **kwargs) -> Iterator[tuple[int, np.ndarray, FrameTracks]]:
     """Track a video file, a folder of frames or a camera index.
 
-    Yields (frame_index starting at 1, frame_bgr, FrameTracks). Keyword arguments go to
-    :class:`Tracker`; the frame rate defaults to the source's, as the official code gives it to
-    the tracker: the container FPS rounded to an int, or ``frameRate`` of a MOT ``seqinfo.ini``.
+    Yields (frame_index starting at 1, frame_bgr, FrameTracks). Video frames are resized to
+    ``video_size`` first, 1920x1080 by default as the official demo does (boxes are then in that
+    space); ``video_size=None`` keeps the native size. Image folders and cameras are never resized.
+    Other keyword arguments go to :class:`Tracker`; the frame rate defaults to the source's, as the
+    official code gives it to the tracker: the container FPS rounded to an int, or ``frameRate``
+    of a MOT ``seqinfo.ini``.
     """
     from .video import open_source
 
-    src = open_source(source)
+    src = open_source(source, video_size=video_size)
     kwargs.setdefault("frame_rate", src.frame_rate)
     tracker = Tracker(weights, **kwargs)
     for index, frame in enumerate(src, start=1):

@@ -47,14 +47,18 @@ def _cmd_track(args: argparse.Namespace) -> int:
     """Track a video / image folder / camera with a FairMOT network."""
     from . import Tracker
     from .tracking_run import TrackingRun
-    from .video import TrackTrails, VideoWriter, open_source, write_mot_results
+    from .video import OFFICIAL_VIDEO_SIZE, TrackTrails, VideoWriter, open_source, write_mot_results
 
     try:
         from tqdm import tqdm
     except ImportError:  # progress bars are optional
         tqdm = None
 
-    source = open_source(args.source)
+    source = open_source(args.source, video_size=None if args.native_size else OFFICIAL_VIDEO_SIZE)
+    native = getattr(source, "native_size", None)
+    if native is not None and native != source.size:
+        logger.info("video frames %dx%d resized to %dx%d as the official demo does (--native-size to keep them)",
+                    *native, *source.size)
     logger.info("source %s: %dx%d, %g fps (tracker frame rate %d), %s frames", source.name, source.size[0],
                 source.size[1], source.fps, source.frame_rate,
                 "?" if source.frame_count is None else source.frame_count)
@@ -118,12 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
         "track", help="track people in a video, an image folder / MOT sequence, or a camera",
         description="Track a video file, a folder of images (a MOT sequence folder with seqinfo.ini too) or a "
                     "camera index with FairMOT; writes MOT Challenge lines and, optionally, an annotated video. "
-                    "Frames keep their native resolution (the official demo resizes videos to 1920x1080).")
+                    "Video frames are resized to 1920x1080 first, as the official demo does (boxes are then in "
+                    "that space); --native-size keeps the video's own resolution.")
     track.add_argument("source", help="video file, image folder, MOT sequence folder or camera index")
     track.add_argument("--weights", default=None,
                        help="FairMOT checkpoint (.pth); default: the built-in model, when the package ships one")
     track.add_argument("--arch", default=None,
                        help="network architecture (default: as recorded in the checkpoint, else dla34)")
+    track.add_argument("--native-size", action="store_true",
+                       help="keep video frames at their own resolution instead of resizing them to 1920x1080 as "
+                            "the official demo does (image folders and cameras are never resized)")
     track.add_argument("--output-video", default=None, metavar="PATH",
                        help="write an annotated video (.mp4, mp4v codec)")
     track.add_argument("--output-txt", default="results.txt", metavar="PATH",

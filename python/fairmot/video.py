@@ -7,11 +7,12 @@
 * :func:`draw_tracks` draws identity-coloured boxes, ids and optional trails.
 * :func:`format_mot_lines` / :func:`write_mot_results` produce the official MOT result format (spec §4.10).
 
-Frames are kept at their **native resolution**. The official demo (``LoadVideo``) resizes every video
-frame to 1920x1080 before letterboxing, so its output boxes live in that 1920x1080 space whatever the
-video's size; here boxes are in the source's own pixel coordinates (tracking results therefore differ
-from the official demo's for videos that are not 1920x1080, but not for image folders / MOT sequences,
-which the official code also reads at native size).
+Video files are read as the official demo (``LoadVideo``) reads them: every frame is resized to
+**1920x1080** (``cv2.resize``, default bilinear interpolation) whatever the video's own size, so the
+network input and the output boxes are those of the official system (boxes live in that 1920x1080
+space). ``video_size=None`` (``fairmot track --native-size``) keeps the native resolution instead.
+Image folders, MOT sequences, single images and cameras are always read at native size (the official
+``LoadImages`` does not resize).
 """
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ logger = logging.getLogger(__name__)
 #: Image file extensions read from folders (case-insensitive); the official LoadImages reads
 #: .jpg/.jpeg/.png/.tif.
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+#: Size (width, height) the official demo resizes every video frame to before letterboxing.
+OFFICIAL_VIDEO_SIZE = (1920, 1080)
 #: Frame rate used when a source does not report one (0, NaN or missing).
 DEFAULT_FPS = 30.0
 
@@ -114,12 +117,25 @@ class VideoFileSource(FrameSource):
     The file is probed on construction (it must open and yield a first frame); each iteration
     reopens it, so the source can be iterated more than once. ``frame_count`` comes from the
     container and may be approximate for some formats (``None`` when the container has none).
+
+    Args:
+        path: the video file or stream URL.
+        resize_to: (width, height) every frame is resized to, as the official demo does
+            (default ``OFFICIAL_VIDEO_SIZE``, 1920x1080); ``None`` keeps the native size.
+            ``size`` is the size frames come out at; ``native_size`` the video's own.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str],
+                 resize_to: tuple[int, int] | None = OFFICIAL_VIDEO_SIZE) -> None:
         cv2 = _cv2()
         self.path = os.fspath(path)
         self.name = self.path
+        if resize_to is not None:
+            if (not isinstance(resize_to, (tuple, list)) or len(resize_to) != 2
+                    or not all(isinstance(v, (int, np.integer)) and v > 0 for v in resize_to)):
+                raise ValueError(f"resize_to must be (width, height) positive integers or None, got {resize_to!r}")
+            resize_to = (int(resize_to[0]), int(resize_to[1]))
+        self.resize_to = resize_to
         cap = self._open()
         try:
             ok, frame = cap.read()
@@ -129,7 +145,8 @@ class VideoFileSource(FrameSource):
             if fps is None:
                 logger.warning("%s reports no frame rate; assuming %g fps", self.path, DEFAULT_FPS)
             self.fps = fps if fps is not None else DEFAULT_FPS
-            self.size = (int(frame.shape[1]), int(frame.shape[0]))
+            self.native_size = (int(frame.shape[1]), int(frame.shape[0]))
+            self.size = resize_to if resize_to is not None else self.native_size
             count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
             self.frame_count = int(count) if _valid_fps(count) is not None else None
         finally:
@@ -144,13 +161,17 @@ class VideoFileSource(FrameSource):
         return cap
 
     def __iter__(self) -> Iterator[np.ndarray]:
+        cv2 = _cv2()
         cap = self._open()
         try:
             while True:
                 ok, frame = cap.read()
                 if not ok or frame is None:
                     return
-                yield _as_bgr(frame, self.path)
+                frame = _as_bgr(frame, self.path)
+                if self.resize_to is not None and (frame.shape[1], frame.shape[0]) != self.resize_to:
+                    frame = cv2.resize(frame, self.resize_to)  # official LoadVideo: default interpolation
+                yield frame
         finally:
             cap.release()
 
@@ -274,7 +295,7 @@ def _as_bgr(frame: np.ndarray, where: Any) -> np.ndarray:
     return frame
 
 
-def open_source(source: Any) -> FrameSource:
+def open_source(source: Any, video_size: tuple[int, int] | None = OFFICIAL_VIDEO_SIZE) -> FrameSource:
     """Open a frame source.
 
     Args:
@@ -282,9 +303,11 @@ def open_source(source: Any) -> FrameSource:
             name; a MOT sequence folder with ``seqinfo.ini`` and ``img1/`` too), a single image, a
             camera index (``int`` or a string of digits that is not an existing path), or an
             existing :class:`FrameSource` (returned as is).
+        video_size: (width, height) video frames are resized to, as the official demo does
+            (default 1920x1080); ``None`` keeps their native size. Other sources are never resized.
 
     Returns:
-        a :class:`FrameSource` yielding BGR uint8 frames at native resolution.
+        a :class:`FrameSource` yielding BGR uint8 frames.
 
     Raises:
         FileNotFoundError: the path does not exist ("... not found").
@@ -309,11 +332,11 @@ def open_source(source: Any) -> FrameSource:
         if text.isdigit():
             return CameraSource(int(text))
         if "://" in text:
-            return VideoFileSource(text)
+            return VideoFileSource(text, resize_to=video_size)
         raise FileNotFoundError(f"source not found: {text}")
     if path.is_dir() or path.suffix.lower() in IMAGE_EXTENSIONS:
         return ImageFolderSource(path)
-    return VideoFileSource(path)
+    return VideoFileSource(path, resize_to=video_size)
 
 
 # ------------------------------------------------------------------------------------------ writing

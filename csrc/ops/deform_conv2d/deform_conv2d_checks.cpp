@@ -39,6 +39,12 @@ void check_deform_conv2d_args(const at::Tensor& input, const at::Tensor& weight,
                     ") must be divisible by groups (", p.groups, ")");
   TORCH_CHECK_VALUE(c_in % p.offset_groups == 0, "deform_conv2d: input channels (", c_in,
                     ") must be divisible by offset groups (", p.offset_groups, ")");
+  // The dilated kernel must fit in the padded input (C++ division truncates
+  // toward zero, so the size formula alone would not catch a negative span).
+  TORCH_CHECK_VALUE(h + 2 * p.pad_h >= p.dilation_h * (kh - 1) + 1 && w + 2 * p.pad_w >= p.dilation_w * (kw - 1) + 1,
+                    "deform_conv2d: the (dilated) kernel ", p.dilation_h * (kh - 1) + 1, "x",
+                    p.dilation_w * (kw - 1) + 1, " is larger than the padded input ", h + 2 * p.pad_h, "x",
+                    w + 2 * p.pad_w);
   const int64_t h_out = deform_conv_out_size(h, p.pad_h, p.dilation_h, kh, p.stride_h);
   const int64_t w_out = deform_conv_out_size(w, p.pad_w, p.dilation_w, kw, p.stride_w);
   TORCH_CHECK_VALUE(h_out > 0 && w_out > 0, "deform_conv2d: the output would be empty (input ", h, "x", w,

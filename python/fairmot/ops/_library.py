@@ -58,11 +58,12 @@ def _deform_conv2d_fake(input, weight, offset, mask, bias, stride_h, stride_w, p
 @torch.library.register_fake("fairmot::_deform_conv2d_backward")
 def _deform_conv2d_backward_fake(grad, input, weight, offset, mask, bias, stride_h, stride_w, pad_h, pad_w,
                                  dilation_h, dilation_w, groups, offset_groups, use_mask):
+    # The real kernels return contiguous gradients whatever the inputs' memory format.
     return (
-        torch.empty_like(input),
-        torch.empty_like(weight),
-        torch.empty_like(offset),
-        torch.empty_like(mask),
+        input.new_empty(input.shape),
+        weight.new_empty(weight.shape),
+        offset.new_empty(offset.shape),
+        mask.new_empty(mask.shape),
         grad.new_empty((weight.shape[0],)),
     )
 
@@ -85,6 +86,13 @@ def _deform_conv2d_backward(ctx, grad):
 torch.library.register_autograd(
     "fairmot::deform_conv2d", _deform_conv2d_backward, setup_context=_deform_conv2d_setup_context
 )
+
+# Under autocast (mixed-precision training, AMP inference) the offset/mask convolution runs in
+# float16/bfloat16 while the DCN weight stays float32: run the deformable convolution in float32,
+# as torchvision does for its deform_conv2d. Without autocast the inputs' own dtype is used, so a
+# model converted with .half() still runs the half-precision kernels.
+for _device_type in ("cpu", "cuda"):
+    torch.library.register_autocast("fairmot::deform_conv2d", _device_type, torch.float32)
 
 # ----------------------------------------------------------------------------- heatmap_topk
 

@@ -53,11 +53,28 @@ __device__ __forceinline__ acc_t pixel(const scalar_t* plane, int64_t height, in
   return (y >= 0 && y < height && x >= 0 && x < width) ? static_cast<acc_t>(plane[y * width + x]) : acc_t(0);
 }
 
+// True when a sample at (y, x) can touch the image: -1 < y < H and
+// -1 < x < W. Written in the positive form so that NaN coordinates fail it
+// (the CPU kernel's rule: a NaN sample reads 0 and gets no gradient).
+template <typename acc_t>
+__device__ __forceinline__ bool sample_inside(acc_t y, acc_t x, int64_t height, int64_t width) {
+  return y > acc_t(-1) && y < acc_t(height) && x > acc_t(-1) && x < acc_t(width);
+}
+
+// floor(v) as an integer, clamped to [-2, limit] first (as the CPU kernel
+// does) so that huge offsets cannot overflow the conversion; every corner
+// of a clamped sample lies outside the image.
+template <typename acc_t>
+__device__ __forceinline__ int64_t clamped_floor(acc_t vf, int64_t limit) {
+  const acc_t lo = acc_t(-2), hi = static_cast<acc_t>(limit);
+  return static_cast<int64_t>(vf < lo ? lo : (vf > hi ? hi : vf));
+}
+
 // Bilinear sample with zero padding; 0 when (y, x) is at least one pixel
-// outside the image.
+// outside the image or not a number.
 template <typename scalar_t, typename acc_t>
 __device__ __forceinline__ acc_t bilinear(const scalar_t* plane, int64_t height, int64_t width, acc_t y, acc_t x) {
-  if (y <= acc_t(-1) || y >= acc_t(height) || x <= acc_t(-1) || x >= acc_t(width)) {
+  if (!sample_inside(y, x, height, width)) {
     return acc_t(0);
   }
   const acc_t yf = floor(y);
@@ -143,7 +160,7 @@ __global__ void deformable_col2im_kernel(const scalar_t* __restrict__ grad_col, 
         static_cast<acc_t>(oy * g.stride_h - g.pad_h + i * g.dil_h) + static_cast<acc_t>(off[(2 * k) * spatial]);
     const acc_t x =
         static_cast<acc_t>(ox * g.stride_w - g.pad_w + j * g.dil_w) + static_cast<acc_t>(off[(2 * k + 1) * spatial]);
-    if (y <= acc_t(-1) || y >= acc_t(g.height) || x <= acc_t(-1) || x >= acc_t(g.width)) {
+    if (!sample_inside(y, x, g.height, g.width)) {
       continue;
     }
     acc_t gval = static_cast<acc_t>(grad_col[idx]);
@@ -210,11 +227,18 @@ __global__ void deformable_col2im_coord_kernel(const scalar_t* __restrict__ grad
         static_cast<acc_t>(ox * g.stride_w - g.pad_w + j * g.dil_w) + static_cast<acc_t>(off[(2 * k + 1) * spatial]);
     const int64_t mask_idx = (b * g.offset_groups + grp) * taps * spatial + k * spatial + pix;
     const acc_t m = use_mask ? static_cast<acc_t>(mask[mask_idx]) : acc_t(1);
+    if (isnan(y) || isnan(x)) {  // as on the CPU: a NaN sample gets no gradient
+      grad_offset[idx] = scalar_t(0);
+      if (use_mask && is_y) {
+        grad_mask[mask_idx] = scalar_t(0);
+      }
+      continue;
+    }
 
     const acc_t yf = floor(y);
     const acc_t xf = floor(x);
-    const int64_t yl = static_cast<int64_t>(yf);
-    const int64_t xl = static_cast<int64_t>(xf);
+    const int64_t yl = clamped_floor(yf, g.height);
+    const int64_t xl = clamped_floor(xf, g.width);
     const acc_t fy = y - yf;
     const acc_t fx = x - xf;
 

@@ -39,13 +39,14 @@ __global__ void heatmap_peaks_kernel(const scalar_t* __restrict__ heat, int64_t 
     bool is_peak = true;
     for (int64_t yy = y0; yy <= y1 && is_peak; ++yy) {
       for (int64_t xx = x0; xx <= x1; ++xx) {
-        if (static_cast<acc_t>(plane[yy * width + xx]) > v) {
+        // Positive form, as the CPU kernel: a NaN cell (or a NaN neighbour) is no peak.
+        if (!(v >= static_cast<acc_t>(plane[yy * width + xx]))) {
           is_peak = false;
           break;
         }
       }
     }
-    out[idx] = is_peak ? heat[idx] : scalar_t(0);
+    out[idx] = (is_peak && v != acc_t(0)) ? heat[idx] : scalar_t(0);  // +0.0 for every zero, as on the CPU
   }
 }
 
