@@ -19,6 +19,10 @@ constexpr double kUnconfirmedThresh = 0.7;  // unconfirmed tracks
 constexpr double kByteLowIouThresh = 0.4;   // byte mode stage 3
 constexpr double kDuplicateDist = 0.15;     // duplicate removal (IoU > 0.85)
 constexpr float kSmoothAlpha = 0.9f;
+// The official weight of the new feature is the Python float 1 - 0.9
+// (0.09999999999999998) applied to a float32 array, i.e. float32(0.1); the
+// float32 difference 1.0f - 0.9f would be 0.100000024 instead.
+constexpr float kSmoothBeta = 0.1f;
 
 using detail::normalise;
 
@@ -61,7 +65,7 @@ struct Track {
     std::vector<float> f(feat, feat + d);
     normalise(f.data(), d);
     for (int64_t k = 0; k < d; ++k) {
-      smooth_feat[k] = kSmoothAlpha * smooth_feat[k] + (1.0f - kSmoothAlpha) * f[k];
+      smooth_feat[k] = kSmoothAlpha * smooth_feat[k] + kSmoothBeta * f[k];
     }
     normalise(smooth_feat.data(), d);
   }
