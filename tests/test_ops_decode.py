@@ -526,3 +526,66 @@ def test_mixed_devices_raise():
     _assert_raises(lambda: ops.mot_decode(heat.cuda(), wh, reg))
     _assert_raises(lambda: ops.mot_decode(heat, wh, reg.cuda()))
     _assert_raises(lambda: ops.gather_embeddings(ID_MAP.cuda(), torch.zeros(2, 3, dtype=torch.long)))
+
+
+# ------------------------------------------------ the CUDA key algorithm, emulated on the CPU
+SIGN64 = -(2**63)  # 0x8000000000000000 as an int64
+
+
+def emulate_cuda_key_topk(heat: torch.Tensor, k: int, kernel: int = 3):
+    """The float32/float16/bfloat16 path of the CUDA heatmap_topk, transcribed step by step
+    into int64 tensor arithmetic: each cell's (peak score, c * H * W + i) becomes one
+    order-preserving 64-bit key, torch.topk picks the largest keys, the keys are decoded.
+    (The CUDA kernels cannot run here; this checks the encoding and the claim that one
+    global top-k over the keys equals per-class top-k followed by the merge across classes.)"""
+    B, C, H, W = heat.shape
+    r = (kernel - 1) // 2
+    v = heat.float()
+    padded = F.pad(v, (r, r, r, r), value=float("-inf"))
+    neighbours = F.unfold(padded.reshape(B * C, 1, H + 2 * r, W + 2 * r), kernel).reshape(B, C, kernel * kernel, H, W)
+    is_peak = (v.unsqueeze(2) >= neighbours).all(dim=2)  # NaN fails every comparison
+    score = torch.where(is_peak, v, torch.zeros_like(v))
+    score = torch.where(score == 0, torch.zeros_like(score), score)  # -0.0 -> +0.0
+    u = score.reshape(B, -1).view(torch.int32).to(torch.int64) & 0xFFFFFFFF
+    ordered = torch.where((u & 0x80000000) != 0, (~u) & 0xFFFFFFFF, u | 0x80000000)
+    flat = torch.arange(C * H * W, dtype=torch.int64).expand(B, -1)
+    keys = ((ordered << 32) | (0xFFFFFFFF - flat)) ^ SIGN64
+    k2 = min(k, C * min(k, H * W))
+    top = torch.topk(keys, k2, dim=1, largest=True, sorted=True).values
+    assert all(row.unique().numel() == k2 for row in top)  # distinct keys: no tie for topk to break
+    unsigned = top ^ SIGN64
+    ordered = (unsigned >> 32) & 0xFFFFFFFF
+    flat = 0xFFFFFFFF - (unsigned & 0xFFFFFFFF)
+    u = torch.where((ordered & 0x80000000) != 0, ordered ^ 0x80000000, (~ordered) & 0xFFFFFFFF)
+    scores = u.to(torch.int32).view(torch.float32).to(heat.dtype)
+    inds = flat % (H * W)
+    return scores, inds, flat // (H * W), (inds // W).float(), (inds % W).float()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("case", ["smooth", "ties", "negative", "zeros_and_negzero", "nan", "constant", "big_k"])
+def test_cuda_key_algorithm_equals_the_cpu_operator(dtype, case):
+    g = torch.Generator().manual_seed(len(case))
+    shape, k, kernel = (2, 3, 9, 11), 40, 3
+    if case == "smooth":
+        heat = smooth_heat(2, 3, 9, 11, seed=1)
+    elif case == "ties":
+        heat = torch.randint(0, 4, shape, generator=g) / 3.0
+    elif case == "negative":
+        heat = torch.randn(shape, generator=g)
+    elif case == "zeros_and_negzero":
+        heat = torch.randn(shape, generator=g).clamp(max=0)  # peaks of 0 and -0.0 (clamp keeps -0.0)
+        heat[heat == 0] = -0.0
+    elif case == "nan":
+        heat = torch.rand(shape, generator=g)
+        heat.view(-1)[::13] = float("nan")
+    elif case == "constant":
+        heat = torch.full(shape, 0.25)
+    else:  # k larger than every plane: all cells, zeros and negatives included
+        heat, k, kernel = torch.randn((2, 2, 3, 4), generator=g), 100, 5
+    heat = heat.to(dtype)
+    expected = torch.ops.fairmot.heatmap_topk(heat, k, kernel)
+    emulated = emulate_cuda_key_topk(heat, k, kernel)
+    for name, e, x in zip(["scores", "inds", "classes", "ys", "xs"], emulated, expected):
+        assert e.dtype == x.dtype and e.shape == x.shape, name
+        assert torch.equal(e, x), name

@@ -1,5 +1,7 @@
 // CUDA heatmap decoding: max-pool peak extraction and deterministic top-k
-// (see heatmap_decode.h for the contract).
+// (see heatmap_decode.h for the contract). float32/float16/bfloat16: one
+// kernel turns every cell into a (peak score, index) key, torch.topk picks
+// the top keys, one kernel decodes them. float64: peaks + two stable sorts.
 #include "heatmap_decode/heatmap_decode.h"
 
 #include <ATen/ATen.h>
@@ -47,6 +49,75 @@ __global__ void heatmap_peaks_kernel(const scalar_t* __restrict__ heat, int64_t 
       }
     }
     out[idx] = (is_peak && v != acc_t(0)) ? heat[idx] : scalar_t(0);  // +0.0 for every zero, as on the CPU
+  }
+}
+
+// Order-preserving 64-bit key of (masked score, flat index c * H * W + i
+// within one image): a larger key is a higher score, then a lower class, then
+// a lower index -- the order of the CPU operator. Scores are float32 values
+// (exact for float16/bfloat16/float32 heatmaps); -0.0 is folded into +0.0.
+// The keys of one image are distinct, so torch.topk on them is exact and
+// deterministic whatever its tie handling.
+__device__ __forceinline__ int64_t topk_key(float v, uint32_t flat) {
+  const uint32_t u = __float_as_uint(v == 0.0f ? 0.0f : v);
+  const uint32_t ordered = (u & 0x80000000u) ? ~u : (u | 0x80000000u);  // monotonic in v
+  const uint64_t key = (static_cast<uint64_t>(ordered) << 32) | static_cast<uint64_t>(0xFFFFFFFFu - flat);
+  return static_cast<int64_t>(key ^ 0x8000000000000000ull);  // unsigned order -> signed order
+}
+
+__device__ __forceinline__ float topk_key_score(int64_t key) {
+  const uint32_t ordered = static_cast<uint32_t>((static_cast<uint64_t>(key) ^ 0x8000000000000000ull) >> 32);
+  return __uint_as_float((ordered & 0x80000000u) ? (ordered ^ 0x80000000u) : ~ordered);
+}
+
+__device__ __forceinline__ int64_t topk_key_flat(int64_t key) {
+  return static_cast<int64_t>(0xFFFFFFFFu - static_cast<uint32_t>(static_cast<uint64_t>(key) & 0xFFFFFFFFull));
+}
+
+// One thread per cell: the peak test of heatmap_peaks_kernel, written
+// straight into the cell's key (no masked map is materialised).
+template <typename scalar_t>
+__global__ void heatmap_peak_keys_kernel(const scalar_t* __restrict__ heat, int64_t total, int64_t image_cells,
+                                         int64_t height, int64_t width, int64_t radius, int64_t* __restrict__ keys) {
+  for (int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
+       idx += static_cast<int64_t>(blockDim.x) * gridDim.x) {
+    const int64_t x = idx % width;
+    const int64_t y = (idx / width) % height;
+    const scalar_t* plane = heat + (idx - y * width - x);
+    const float v = static_cast<float>(heat[idx]);
+    const int64_t y0 = y > radius ? y - radius : 0;
+    const int64_t y1 = y + radius < height ? y + radius : height - 1;
+    const int64_t x0 = x > radius ? x - radius : 0;
+    const int64_t x1 = x + radius < width ? x + radius : width - 1;
+    bool is_peak = true;
+    for (int64_t yy = y0; yy <= y1 && is_peak; ++yy) {
+      for (int64_t xx = x0; xx <= x1; ++xx) {
+        if (!(v >= static_cast<float>(plane[yy * width + xx]))) {  // NaN: no peak, as on the CPU
+          is_peak = false;
+          break;
+        }
+      }
+    }
+    keys[idx] = topk_key(is_peak ? v : 0.0f, static_cast<uint32_t>(idx % image_cells));
+  }
+}
+
+// Top keys -> scores, flat indices, classes, ys, xs (one thread per output).
+template <typename scalar_t>
+__global__ void decode_topk_keys_kernel(const int64_t* __restrict__ keys, int64_t total, int64_t plane_cells,
+                                        int64_t width, scalar_t* __restrict__ scores, int64_t* __restrict__ inds,
+                                        int64_t* __restrict__ classes, float* __restrict__ ys,
+                                        float* __restrict__ xs) {
+  for (int64_t o = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; o < total;
+       o += static_cast<int64_t>(blockDim.x) * gridDim.x) {
+    const int64_t key = keys[o];
+    const int64_t flat = topk_key_flat(key);
+    const int64_t ind = flat % plane_cells;
+    scores[o] = static_cast<scalar_t>(topk_key_score(key));
+    inds[o] = ind;
+    classes[o] = flat / plane_cells;
+    ys[o] = static_cast<float>(ind / width);
+    xs[o] = static_cast<float>(ind % width);
   }
 }
 
@@ -104,6 +175,42 @@ TopkResult heatmap_topk_cuda(const at::Tensor& heat_, int64_t k, int64_t kernel)
             at::empty({batch, k2}, long_opts), at::empty({batch, k2}, float_opts), at::empty({batch, k2}, float_opts)};
   }
 
+  if (heat_.scalar_type() != at::kDouble && classes * height * width <= int64_t(0xFFFFFFFF)) {
+    // One kernel computes every cell's (peak score, index) key, torch.topk
+    // selects the k2 largest keys of each image (radix select, no full sort),
+    // one small kernel decodes them.
+    const at::Tensor heat = heat_.contiguous();
+    const int64_t image_cells = classes * height * width;
+    const int64_t total = batch * image_cells;
+    at::Tensor keys = at::empty({batch, image_cells}, long_opts);
+    cudaStream_t stream = at::cuda::getCurrentCUDAStream();
+    const int64_t blocks = std::min<int64_t>((total + kThreads - 1) / kThreads, kMaxBlocks);
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, heat.scalar_type(), "heatmap_peak_keys_cuda", [&] {
+      heatmap_peak_keys_kernel<scalar_t><<<static_cast<unsigned int>(blocks), kThreads, 0, stream>>>(
+          heat.const_data_ptr<scalar_t>(), total, image_cells, height, width, (kernel - 1) / 2,
+          keys.mutable_data_ptr<int64_t>());
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+    });
+    const at::Tensor top = std::get<0>(at::topk(keys, k2, /*dim=*/1, /*largest=*/true, /*sorted=*/true)).contiguous();
+    at::Tensor scores = at::empty({batch, k2}, heat.options());
+    at::Tensor inds = at::empty({batch, k2}, long_opts);
+    at::Tensor cls = at::empty({batch, k2}, long_opts);
+    at::Tensor ys = at::empty({batch, k2}, float_opts);
+    at::Tensor xs = at::empty({batch, k2}, float_opts);
+    const int64_t n_out = batch * k2;
+    const int64_t out_blocks = std::min<int64_t>((n_out + kThreads - 1) / kThreads, kMaxBlocks);
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, heat.scalar_type(), "decode_topk_keys_cuda", [&] {
+      decode_topk_keys_kernel<scalar_t><<<static_cast<unsigned int>(out_blocks), kThreads, 0, stream>>>(
+          top.const_data_ptr<int64_t>(), n_out, height * width, width, scores.mutable_data_ptr<scalar_t>(),
+          inds.mutable_data_ptr<int64_t>(), cls.mutable_data_ptr<int64_t>(), ys.mutable_data_ptr<float>(),
+          xs.mutable_data_ptr<float>());
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+    });
+    return {scores, inds, cls, ys, xs};
+  }
+
+  // float64 heatmaps (and more than 2^32 cells per image): peaks, then two
+  // stable sorts.
   const at::Tensor peaks = heatmap_peaks_cuda(heat_, kernel).view({batch, classes, height * width});
   // Stable descending sorts: equal scores keep the lower flat index first.
   auto per_class = at::sort(peaks, /*stable=*/true, /*dim=*/-1, /*descending=*/true);
