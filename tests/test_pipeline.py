@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 
 pytest.importorskip("cv2")
-from fairmot.pipeline import affine_to_frame, letterbox, map_to_frame, to_input_tensor  # noqa: E402
+from fairmot.pipeline import (  # noqa: E402
+    affine_to_frame,
+    letterbox,
+    map_to_frame,
+    to_input_tensor,
+    to_input_tensor_on,
+)
 
 
 @pytest.mark.parametrize("w0,h0,ratio,left,right,top,bottom", [
@@ -45,6 +51,26 @@ def test_input_tensor_is_rgb_in_unit_range_without_normalisation():
     t = to_input_tensor(canvas)
     assert tuple(t.shape) == (1, 3, 8, 16) and str(t.dtype) == "torch.float32"
     assert float(t[0, 2].max()) == 1.0 and float(t[0, 0].max()) == 0.0
+
+
+def test_device_side_input_tensor_equals_the_numpy_one_bit_for_bit():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    canvas = rng.integers(0, 256, (32, 64, 3), dtype=np.uint8)
+    canvas[0, :3] = [[0, 0, 0], [255, 255, 255], [1, 128, 254]]
+    ref = to_input_tensor(canvas)
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for device in devices:
+        t = to_input_tensor_on(canvas, device)
+        assert t.device.type == device and t.dtype == torch.float32 and tuple(t.shape) == (1, 3, 32, 64)
+        assert t.is_contiguous(memory_format=torch.channels_last)
+        assert torch.equal(t.cpu(), ref)  # every byte through NumPy's float32(x) / 255
+    non_contiguous = np.ascontiguousarray(np.concatenate([canvas, canvas], axis=1))[:, ::2]
+    assert torch.equal(to_input_tensor_on(non_contiguous, "cpu"), to_input_tensor(non_contiguous))
+    with pytest.raises(TypeError, match="uint8"):
+        to_input_tensor_on(canvas.astype(np.float32), "cpu")
+    with pytest.raises(ValueError, match="canvas"):
+        to_input_tensor_on(canvas[..., 0], "cpu")
 
 
 def test_affine_matches_the_spec_example_for_1920x1080():

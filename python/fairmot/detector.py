@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .ops import gather_embeddings, mot_decode
-from .pipeline import letterbox, map_to_frame, to_input_tensor
+from .pipeline import letterbox, map_to_frame, to_input_tensor, to_input_tensor_on, unit_lut
 
 __all__ = ["Detector", "resolve_device"]
 
@@ -60,6 +60,7 @@ class Detector:
         self.conf_thres = float(conf_thres)
         self.K = int(K)
         self.backend = None if isinstance(model, torch.nn.Module) else model
+        self._lut = None  # x / 255 table on the device (CUDA pre-processing)
         if self.backend is not None:
             self._init_backend(model, dtype)
         else:
@@ -128,8 +129,19 @@ class Detector:
             raise TypeError(f"expected a uint8 frame, got {frame_bgr.dtype}")
         h0, w0 = frame_bgr.shape[:2]
         canvas, _, _, _ = letterbox(frame_bgr, *self.img_size)
-        out = self.forward(to_input_tensor(canvas))
-        return self.decode(out, (w0, h0))
+        return self.decode(self.forward(self.blob(canvas)), (w0, h0))
+
+    def blob(self, canvas_bgr: np.ndarray) -> torch.Tensor:
+        """The network input (1, 3, H, W) float32 RGB / 255 of a letterboxed uint8 BGR canvas.
+
+        On a CUDA device only the uint8 canvas is uploaded and converted there (same values);
+        otherwise it is built on the CPU as the official code does.
+        """
+        if self.backend is None and self.device.type == "cuda":
+            if self._lut is None:
+                self._lut = unit_lut(self.device)
+            return to_input_tensor_on(canvas_bgr, self.device, self._lut)
+        return to_input_tensor(canvas_bgr)
 
     def decode(self, out: dict[str, Any], frame_wh: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Decode raw head outputs of one image into frame-pixel detections (spec §3)."""

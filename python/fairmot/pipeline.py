@@ -13,7 +13,7 @@ import numpy as np
 
 from ._io import import_cv2
 
-__all__ = ["letterbox", "to_input_tensor", "map_to_frame", "affine_to_frame"]
+__all__ = ["letterbox", "to_input_tensor", "to_input_tensor_on", "map_to_frame", "affine_to_frame"]
 
 #: Letterbox padding value. cv2.copyMakeBorder writes 127.5 into uint8 images as 128.
 PAD_VALUE = (127.5, 127.5, 127.5)
@@ -59,6 +59,39 @@ def to_input_tensor(canvas_bgr: np.ndarray):
     rgb = np.ascontiguousarray(canvas_bgr[:, :, ::-1].transpose(2, 0, 1), dtype=np.float32)
     rgb /= 255.0
     return torch.from_numpy(rgb).unsqueeze(0)
+
+
+#: float32(x) / float32(255) for every uint8 x: the official blob values, computed once by NumPy.
+_UNIT_LUT = np.arange(256, dtype=np.float32) / np.float32(255.0)
+
+
+def to_input_tensor_on(canvas_bgr: np.ndarray, device, lut=None):
+    """Like :func:`to_input_tensor`, but the conversion runs on ``device``: only the uint8 canvas
+    is copied there (a quarter of the float blob's bytes).
+
+    Returns (1, 3, H, W) float32 RGB / 255 on ``device`` in channels-last memory format, with
+    exactly :func:`to_input_tensor`'s values: each byte is mapped through a 256-entry table
+    computed by NumPy (no reliance on how a device rounds a division). ``lut``: that table already
+    on ``device`` (see :func:`unit_lut`), to skip its upload.
+    """
+    import torch
+
+    if not isinstance(canvas_bgr, np.ndarray) or canvas_bgr.ndim != 3 or canvas_bgr.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) BGR canvas, got shape {getattr(canvas_bgr, 'shape', None)}")
+    if canvas_bgr.dtype != np.uint8:
+        raise TypeError(f"expected a uint8 canvas, got {canvas_bgr.dtype}")
+    if lut is None:
+        lut = unit_lut(device)
+    hwc = torch.from_numpy(np.ascontiguousarray(canvas_bgr)).to(device, non_blocking=True)
+    rgb = hwc[:, :, [2, 1, 0]].long()
+    return lut[rgb].permute(2, 0, 1).unsqueeze(0)  # NHWC storage == channels_last NCHW
+
+
+def unit_lut(device):
+    """The (256,) float32 table x / 255 of :func:`to_input_tensor_on`, on ``device``."""
+    import torch
+
+    return torch.from_numpy(_UNIT_LUT).to(device)
 
 
 def _third_point(a: np.ndarray, b: np.ndarray) -> np.ndarray:
