@@ -171,6 +171,7 @@ _COMMAND_MODULES = (
     "fairmot.train.cli",       # fairmot train
     "fairmot.export",          # fairmot export
     "fairmot.data.synthetic",  # fairmot synth
+    "fairmot.bench",           # fairmot bench
 )
 
 
