@@ -72,3 +72,51 @@ def test_interrupt_keeps_what_was_tracked():
 
 def test_fps_is_nan_before_the_first_frame():
     assert np.isnan(TrackingRun(ScriptedTracker()).fps)
+
+
+# ------------------------------------------------------------------------------------ prefetch
+def test_prefetch_keeps_order_and_everything():
+    from fairmot.video import prefetch
+
+    assert list(prefetch(range(100), depth=3)) == list(range(100))
+    assert list(prefetch([], depth=1)) == []
+    with pytest.raises(ValueError, match="depth"):
+        list(prefetch(range(3), depth=0))
+
+
+def test_prefetch_reraises_the_readers_error_in_place():
+    from fairmot.video import prefetch
+
+    def frames():
+        yield 1
+        yield 2
+        raise OSError("disk gone")
+
+    got = []
+    with pytest.raises(OSError, match="disk gone"):
+        for item in prefetch(frames()):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_prefetch_stops_the_reader_when_the_consumer_stops():
+    import threading
+
+    from fairmot.video import prefetch
+
+    produced = []
+    closed = threading.Event()
+
+    def frames():
+        try:
+            for k in range(10_000):
+                produced.append(k)
+                yield k
+        finally:
+            closed.set()
+
+    gen = prefetch(frames(), depth=2)
+    assert [next(gen) for _ in range(3)] == [0, 1, 2]
+    gen.close()
+    assert closed.wait(5.0), "the source generator was not closed"
+    assert len(produced) < 10  # read ahead by at most depth (+1 in flight)

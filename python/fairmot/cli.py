@@ -47,7 +47,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
     """Track a video / image folder / camera with a FairMOT network."""
     from . import Tracker
     from .tracking_run import TrackingRun
-    from .video import OFFICIAL_VIDEO_SIZE, TrackTrails, VideoWriter, open_source, write_mot_results
+    from .video import OFFICIAL_VIDEO_SIZE, TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
 
     try:
         from tqdm import tqdm
@@ -70,10 +70,10 @@ def _cmd_track(args: argparse.Namespace) -> int:
     logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *tracker.detector.img_size)
 
     writer = VideoWriter(args.output_video, fps=source.fps) if args.output_video else None
-    frames = source
+    frames = prefetch(source)  # the next frames are read while this one is tracked
     bar = None
     if tqdm is not None:
-        bar = tqdm(source, total=source.frame_count, desc="tracking", unit="frame", dynamic_ncols=True,
+        bar = tqdm(frames, total=source.frame_count, desc="tracking", unit="frame", dynamic_ncols=True,
                    disable=args.quiet)
         frames = bar
     run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if args.trails else None, bar=bar)

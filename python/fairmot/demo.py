@@ -44,7 +44,7 @@ def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: 
     from .data.synthetic import write_sequence
     from .eval import evaluate, write_metrics_csv
     from .tracking_run import TrackingRun
-    from .video import TrackTrails, VideoWriter, open_source, write_mot_results
+    from .video import TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
 
     if frames < 1 or sequences < 1:
         raise ValueError(f"frames and sequences must be >= 1, got {frames}, {sequences}")
@@ -67,12 +67,13 @@ def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: 
         logger.info("tracking %s with %s (input %dx%d)", name, weights or "the built-in model",
                     *tracker.detector.img_size)
         writer = VideoWriter(out / f"{name}.mp4", fps=source.fps) if video else None
-        frames_iter = source
+        frames_iter = prefetch(source)
         bar = None
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(source, total=source.frame_count, desc=f"tracking {name}", unit="frame", dynamic_ncols=True)
+            bar = tqdm(frames_iter, total=source.frame_count, desc=f"tracking {name}", unit="frame",
+                       dynamic_ncols=True)
             frames_iter = bar
         run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if video else None, bar=bar)
         try:

@@ -20,15 +20,15 @@ import configparser
 import logging
 import math
 import os
+import queue
+import threading
 from collections import deque
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ._io import import_cv2
-
-from ._io import atomic_open
+from ._io import atomic_open, import_cv2
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -337,6 +337,61 @@ def open_source(source: Any, video_size: tuple[int, int] | None = OFFICIAL_VIDEO
     if path.is_dir() or path.suffix.lower() in IMAGE_EXTENSIONS:
         return ImageFolderSource(path)
     return VideoFileSource(path, resize_to=video_size)
+
+
+class _Failure:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+_END = object()
+
+
+def prefetch(frames: Iterable[Any], depth: int = 4) -> Iterator[Any]:
+    """Yield the items of ``frames`` in order while a background thread reads up to ``depth``
+    items ahead, so that decoding / resizing the next frames overlaps with tracking this one
+    (OpenCV and torch release the GIL while they work).
+
+    An exception raised by ``frames`` is re-raised here, at the position it occurred. Stopping
+    early (``break``, an exception in the consumer, closing the generator) stops the reader.
+    """
+    if depth < 1:
+        raise ValueError(f"prefetch depth must be >= 1, got {depth}")
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def reader() -> None:
+        try:
+            for item in frames:
+                if not put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer
+            put(_Failure(exc))
+            return
+        put(_END)
+
+    thread = threading.Thread(target=reader, name="fairmot-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5.0)
 
 
 # ------------------------------------------------------------------------------------------ writing
