@@ -155,10 +155,10 @@ def track_video(source, weights=None, video_size: tuple[int, int] | None = OFFIC
     official code gives it to the tracker: the container FPS rounded to an int, or ``frameRate``
     of a MOT ``seqinfo.ini``.
     """
-    from .video import open_source
+    from .video import open_source, prefetch
 
     src = open_source(source, video_size=video_size)
     kwargs.setdefault("frame_rate", src.frame_rate)
     tracker = Tracker(weights, **kwargs)
-    for index, frame in enumerate(src, start=1):
+    for index, frame in enumerate(prefetch(src), start=1):  # the next frames are read meanwhile
         yield index, frame, tracker.update(frame)
