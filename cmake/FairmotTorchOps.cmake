@@ -29,6 +29,7 @@ set(_ops_sources
   ${_ops_dir}/ops.cpp
   ${_ops_dir}/deform_conv2d/deform_conv2d_checks.cpp
   ${_ops_dir}/deform_conv2d/cpu/deform_conv2d_kernel.cpp
+  ${_ops_dir}/deform_conv2d/autocast/deform_conv2d_autocast.cpp
   ${_ops_dir}/heatmap_decode/cpu/heatmap_topk_kernel.cpp)
 
 # CUDA: on when torch has it and nvcc is found, unless switched off.

@@ -68,9 +68,19 @@ def test_cost_range_matches_scalar_definition(n):
                 x[where] = value
                 cases.append(x)
     cases.append(np.full(n, np.inf))
+    if n:
+        signed_zeros = np.abs(base)
+        signed_zeros[::3] = -0.0
+        signed_zeros[1::5] = 0.0
+        cases += [signed_zeros, -signed_zeros]
     for c in cases:
         scalar, dispatched = kernels(c, np.zeros(n))["cost_range"]
         assert dispatched == scalar
+        # bit for bit: a zero bound is +0.0 whatever the scan order
+        bits = [np.float64(v).view(np.int64) for v in (scalar[3], scalar[4], dispatched[3], dispatched[4])]
+        assert bits[:2] == bits[2:]
+        for v in (scalar[3], scalar[4]):
+            assert not (v == 0 and np.signbit(v))
         finite = c[np.isfinite(c)]
         assert scalar[0] == bool(np.isnan(c).any())
         assert scalar[1] == bool(np.isposinf(c).any())

@@ -114,6 +114,9 @@ def test_video_frames_are_resized_to_1920x1080_like_the_official_demo(tmp_path):
     for f, n in zip(frames, native):  # official LoadVideo: plain cv2.resize (bilinear)
         np.testing.assert_array_equal(f, cv2.resize(n, (1920, 1080)))
     # a video already 1920x1080 is passed through untouched; other sizes on request
+    full = write_video(tmp_path / "full.mp4", [cv2.resize(f, (1920, 1080)) for f in make_clip(2)], fps=25)
+    for a, b in zip(open_source(full), open_source(full, video_size=None)):
+        assert a.shape == (1080, 1920, 3) and np.array_equal(a, b)
     assert open_source(path, video_size=(W, H)).size == (W, H)
     with pytest.raises(ValueError, match="resize_to"):
         open_source(path, video_size=(0, 10))

@@ -127,6 +127,8 @@ __attribute__((target("avx2"))) CostRange cost_range_avx2(const double* c, int64
     r.lo = l[q] < r.lo ? l[q] : r.lo;
     r.hi = h[q] > r.hi ? h[q] : r.hi;
   }
+  if (r.lo == 0.0) r.lo = 0.0;  // -0.0 -> +0.0, as the scalar scan
+  if (r.hi == 0.0) r.hi = 0.0;
   r.has_nan |= _mm256_movemask_pd(nan) != 0;
   r.has_pos_inf |= _mm256_movemask_pd(pinf) != 0;
   r.has_neg_inf |= _mm256_movemask_pd(minf) != 0;

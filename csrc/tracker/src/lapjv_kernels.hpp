@@ -33,7 +33,8 @@ void column_minima_update_scalar(const double* ci, int64_t n, int64_t i, double*
 void column_minima_update(const double* ci, int64_t n, int64_t i, double* v, int64_t* y);
 
 // What a cost matrix holds: which non-finite values occur, and the range of
-// its finite entries (lo > hi when there is none).
+// its finite entries (lo > hi when there is none; a zero bound is +0.0
+// whichever signed zeros occur, so that every scan order gives the same bits).
 struct CostRange {
   bool has_nan = false, has_pos_inf = false, has_neg_inf = false;
   double lo, hi;
@@ -55,6 +56,8 @@ CostRange cost_range_scalar(const T* c, int64_t n) {
       r.hi = x > r.hi ? x : r.hi;
     }
   }
+  if (r.lo == 0.0) r.lo = 0.0;  // -0.0 -> +0.0
+  if (r.hi == 0.0) r.hi = 0.0;
   return r;
 }
 

@@ -87,12 +87,7 @@ torch.library.register_autograd(
     "fairmot::deform_conv2d", _deform_conv2d_backward, setup_context=_deform_conv2d_setup_context
 )
 
-# Under autocast (mixed-precision training, AMP inference) the offset/mask convolution runs in
-# float16/bfloat16 while the DCN weight stays float32: run the deformable convolution in float32,
-# as torchvision does for its deform_conv2d. Without autocast the inputs' own dtype is used, so a
-# model converted with .half() still runs the half-precision kernels.
-for _device_type in ("cpu", "cuda"):
-    torch.library.register_autocast("fairmot::deform_conv2d", _device_type, torch.float32)
+# Autocast (mixed precision): csrc/ops/deform_conv2d/autocast/ runs the operator in float32.
 
 # ----------------------------------------------------------------------------- heatmap_topk
 
