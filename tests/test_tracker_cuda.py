@@ -50,11 +50,33 @@ def test_cuda_detections_match_cpu(frames):
             assert d[j] < 1.0 and abs(sg[j] - s) < 0.02
 
 
+def _iou(a, b):
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    x2, y2 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
 def test_cuda_tracking_gives_the_cpu_identities(frames):
+    # Float rounding may shift a score across the threshold now and then (and with it later id
+    # numbers), so compare the grouping: boxes matched by IoU > 0.5, ids mapped consistently.
     _, cpu = _run(frames, device="cpu")
     _, gpu = _run(frames, device="cuda")
-    n_same = sum(np.array_equal(a.ids, b.ids) for a, b in zip(cpu, gpu))
-    assert n_same >= 0.9 * len(frames)
+    pairs, total = {}, 0
+    for a, b in zip(cpu, gpu):
+        total += len(a)
+        used = set()
+        for i in range(len(a)):
+            cands = [(j, _iou(a.tlwh[i], b.tlwh[j])) for j in range(len(b)) if j not in used]
+            if cands:
+                j, iou = max(cands, key=lambda c: c[1])
+                if iou > 0.5:
+                    used.add(j)
+                    pairs.setdefault(int(a.ids[i]), []).append(int(b.ids[j]))
+    matched = sum(len(v) for v in pairs.values())
+    consistent = sum(max(v.count(x) for x in set(v)) for v in pairs.values())
+    assert total > 0 and matched >= 0.95 * total
+    assert consistent >= 0.95 * matched
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
