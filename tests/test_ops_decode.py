@@ -589,3 +589,18 @@ def test_cuda_key_algorithm_equals_the_cpu_operator(dtype, case):
     for name, e, x in zip(["scores", "inds", "classes", "ys", "xs"], emulated, expected):
         assert e.dtype == x.dtype and e.shape == x.shape, name
         assert torch.equal(e, x), name
+
+
+@pytest.mark.parametrize("kernel", [1, 3, 5])
+@pytest.mark.parametrize("shape", [(1, 1, 9, 11), (2, 3, 6, 7), (1, 2, 1, 9), (1, 1, 8, 1), (1, 1, 2, 2)])
+def test_topk_nan_and_inf_cells_follow_the_max_pool_rule(kernel, shape):
+    # max_pool2d spreads a NaN over its window, so neither the NaN cell nor its neighbours are
+    # peaks (score 0); +inf is the peak of its window, -inf cells are peaks only among -inf.
+    g = torch.Generator().manual_seed(sum(shape) + kernel)
+    heat = torch.rand(shape, generator=g)
+    flat = heat.view(-1)
+    flat[torch.randperm(flat.numel(), generator=g)[: max(1, flat.numel() // 9)]] = float("nan")
+    flat[torch.randperm(flat.numel(), generator=g)[:2]] = float("inf")
+    flat[torch.randperm(flat.numel(), generator=g)[:2]] = float("-inf")
+    for k in (3, 40):
+        check_topk(heat, k, kernel)
