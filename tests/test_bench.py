@@ -51,7 +51,7 @@ def test_benchmark_rejects_bad_counts(frames):
 
 def test_bench_command_prints_a_table_and_writes_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    rc = cli.main(["bench", "--device", "cpu", "--frames", "3", "--warmup", "1", "--frame-size", "320x192",
+    rc = cli.main(["bench", "--device", "cpu", "--frames", "3", "--warmup", "1", "--frame-size", "330x190",
                    "--json", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
@@ -62,7 +62,13 @@ def test_bench_command_prints_a_table_and_writes_json(tmp_path, capsys):
 
 
 def test_bench_command_reports_bad_input(tmp_path, capsys):
-    assert cli.main(["bench", "--device", "cpu", "--frames", "0"]) == 1
-    assert "n_frames" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bench", "--device", "cpu", "--frames", "0"])
+    assert exc.value.code == 2 and "positive integer" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["bench", "--device", "cpu", "--frame-size", "1920x0"])
+    assert exc.value.code == 2 and "positive" in capsys.readouterr().err
+    assert cli.main(["bench", "--device", "cpu", "--frames", "1", "--warmup", "-1"]) == 1
+    assert "warmup" in capsys.readouterr().err
     assert cli.main(["bench", "--device", "cpu", "--source", str(tmp_path / "missing.mp4")]) == 1
     assert "not found" in capsys.readouterr().err

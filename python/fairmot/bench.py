@@ -180,7 +180,7 @@ def run_bench(weights=None, arch=None, img_size=None, device="auto", dtype="floa
 
 def add_command(subparsers: Any) -> None:
     """Register ``fairmot bench`` on the CLI's sub-parsers."""
-    from .cli import parse_img_size
+    from .cli import _positive_int, parse_frame_size, parse_img_size
 
     p = subparsers.add_parser(
         "bench", help="per-frame latency of the tracker on this machine, split by stage",
@@ -194,10 +194,10 @@ def add_command(subparsers: Any) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: %(default)s)")
     p.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
                    help="network precision; float16/bfloat16 need CUDA (default: %(default)s)")
-    p.add_argument("--frames", type=int, default=100, help="timed frames (default: %(default)s)")
+    p.add_argument("--frames", type=_positive_int, default=100, help="timed frames (default: %(default)s)")
     p.add_argument("--warmup", type=int, default=10, help="untimed frames first (default: %(default)s)")
     p.add_argument("--source", default=None, help="take frames from this video / image folder instead")
-    p.add_argument("--frame-size", type=parse_img_size, default=(1920, 1080), metavar="WxH",
+    p.add_argument("--frame-size", type=parse_frame_size, default=(1920, 1080), metavar="WxH",
                    help="size of the synthetic frames (default: 1920x1080)")
     p.add_argument("--json", default=None, metavar="PATH", help="also write the setup and all times as JSON")
     p.set_defaults(func=_cmd_bench)

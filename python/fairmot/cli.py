@@ -23,6 +23,20 @@ def parse_img_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def parse_frame_size(text: str) -> tuple[int, int]:
+    """``"WxH"`` -> (W, H); any positive size (argparse type for frame sizes)."""
+    parts = str(text).lower().replace("*", "x").split("x")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        w, h = int(parts[0]), int(parts[1])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1920x1080, got {text!r}") from None
+    if w <= 0 or h <= 0:
+        raise argparse.ArgumentTypeError(f"width and height must be positive, got {text!r}")
+    return w, h
+
+
 def _positive_int(text: str) -> int:
     try:
         v = int(text)
