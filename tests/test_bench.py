@@ -58,6 +58,7 @@ def test_bench_command_prints_a_table_and_writes_json(tmp_path, capsys):
     assert "preprocess" in text and "association" in text and "end-to-end rate" in text
     data = json.loads(out.read_text())
     assert data["setup"]["device"].startswith("cpu") and data["setup"]["frames"] == 3
+    assert data["setup"]["frame_size"] == [330, 190]
     assert len(data["end_to_end"]) == 3 and data["fps"] > 0
 
 
