@@ -1,17 +1,20 @@
-"""FairMOT networks: DLA-34 backbone, deformable up-sampling path, heads; checkpoint I/O.
+"""FairMOT networks: DLA-34 (and the official ResNet-DCN variants), deformable up-sampling, heads;
+checkpoint I/O.
 
 ``build_model(arch, heads, head_conv)`` makes a fresh network; ``load_model(path)`` builds the
 network that matches an official ``.pth`` checkpoint and loads it; ``save_checkpoint`` writes the
 official layout. ``model(x)`` maps ``N x 3 x H x W`` to ``{'hm', 'wh', 'id', 'reg'}`` raw maps at
 stride 4.
 """
-from .checkpoint import LoadReport, infer_heads, load_model, read_checkpoint, save_checkpoint
+from .checkpoint import LoadReport, infer_arch, infer_heads, load_model, read_checkpoint, save_checkpoint
 from .dla import DLA, BasicBlock, Root, Tree, dla34
 from .dla_seg import DEFAULT_HEADS, DeformConv, DLASeg, DLAUp, IDAUp, fill_up_weights
 from .factory import available_archs, build_model
+from .resnet_dcn import PoseResNetDCN
 
 __all__ = [
-    "build_model", "load_model", "save_checkpoint", "read_checkpoint", "infer_heads", "LoadReport",
+    "build_model", "load_model", "save_checkpoint", "read_checkpoint", "infer_heads", "infer_arch", "LoadReport",
+    "PoseResNetDCN",
     "available_archs", "DEFAULT_HEADS",
     "DLASeg", "DLAUp", "IDAUp", "DeformConv", "fill_up_weights",
     "DLA", "BasicBlock", "Root", "Tree", "dla34",

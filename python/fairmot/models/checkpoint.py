@@ -44,7 +44,8 @@ logger = logging.getLogger(__name__)
 PathOrState = Union[str, "os.PathLike[str]", io.IOBase, Mapping[str, Any]]
 
 #: Keys under these prefixes belong to the network body, not to a head.
-_BODY_PREFIXES = ("base.", "dla_up.", "ida_up.")
+_BODY_PREFIXES = ("base.", "dla_up.", "ida_up.",  # DLA
+                  "conv1.", "bn1.", "layer1.", "layer2.", "layer3.", "layer4.", "deconv_layers.")  # ResNet-DCN
 #: Entries of official checkpoints that are not part of our model and are dropped silently.
 _IGNORED_PREFIXES = ("base.fc.",)
 #: Official head creation order; other heads follow in file order.
@@ -244,6 +245,28 @@ def infer_channels(state_dict: Mapping[str, Tensor]) -> tuple[int, ...] | None:
     return tuple(int(c) for c in chans)  # type: ignore[arg-type]
 
 
+def infer_arch(state_dict: Mapping[str, Tensor]) -> str | None:
+    """The architecture a (cleaned) state dict was saved from, when its keys tell: ``resdcn_<d>``
+    from the ResNet stages (Bottleneck blocks have ``conv3``; the depth from the blocks per stage),
+    ``dla34`` for a DLA backbone, else ``None``."""
+    if "deconv_layers.0.weight" in state_dict and "layer1.0.conv1.weight" in state_dict:
+        blocks = []
+        for stage in range(1, 5):
+            idx = {int(k.split(".")[1]) for k in state_dict if k.startswith(f"layer{stage}.") and
+                   k.split(".")[1].isdigit()}
+            blocks.append(max(idx) + 1 if idx else 0)
+        bottleneck = "layer1.0.conv3.weight" in state_dict
+        from .resnet_dcn import RESNET_SPECS, Bottleneck
+
+        for depth, (block, spec) in RESNET_SPECS.items():
+            if (block is Bottleneck) == bottleneck and tuple(blocks) == spec:
+                return f"resdcn_{depth}"
+        return None
+    if infer_channels(state_dict) is not None:
+        return "dla34"
+    return None
+
+
 def _head_layout(entries: dict[str, Tensor]) -> tuple[int, int] | None:
     """(out channels, head_conv) of one head from its entries (keys relative to the head)."""
     indexed: dict[int, Tensor] = {}
@@ -305,9 +328,10 @@ def load_model(
 
     Args:
         path_or_state: ``.pth`` path / binary file object, a checkpoint dict, or a bare state dict.
-        arch: ``"dla34"`` / ``"dla_34"`` / ``"dla34_tiny"``; ``None`` (default): the file's
-            ``meta['arch']`` if it has one (checkpoints written by :func:`save_checkpoint`), else
-            ``"dla34"``. Backbone widths are always read from the file, so reduced-width DLA-34
+        arch: ``"dla34"`` / ``"dla_34"`` / ``"dla34_tiny"`` / ``"resdcn_34"`` ...; ``None`` (default):
+            the file's ``meta['arch']`` if it has one (checkpoints written by
+            :func:`save_checkpoint`), else what its keys show (:func:`infer_arch`: ResNet-DCN depth
+            or DLA), else ``"dla34"``. Backbone widths are always read from the file, so reduced-width DLA-34
             checkpoints load whatever the arch name says.
         heads: ``{name: channels}``; ``None`` (default) infers them from the file (default heads if
             the file has none).
@@ -329,11 +353,11 @@ def load_model(
     sd, epoch, ignored, meta = _read_checkpoint(path_or_state, map_location=map_location)
     src = "<state dict>" if isinstance(path_or_state, Mapping) else _describe_source(path_or_state)
     if arch is None:
-        arch = meta.get("arch", "dla34")
+        arch = meta.get("arch") or infer_arch(sd) or "dla34"
         if not isinstance(arch, str):
             raise ValueError(f"{src}: meta['arch'] must be a string, got {arch!r}")
     arch = normalize_arch(arch)
-    channels = infer_channels(sd)
+    channels = infer_channels(sd) if arch.startswith("dla") else None  # DLA widths come from the file
     file_heads, file_head_conv = infer_heads(sd)
     if heads is None:
         heads = file_heads if file_heads else dict(DEFAULT_HEADS)

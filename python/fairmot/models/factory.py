@@ -7,6 +7,7 @@ from torch import nn
 
 from .dla import DLA, DLA34_CHANNELS, DLA34_LEVELS
 from .dla_seg import DEFAULT_HEADS, DLASeg
+from .resnet_dcn import RESNET_SPECS, PoseResNetDCN
 
 __all__ = ["build_model", "available_archs", "normalize_arch", "DEFAULT_HEAD_CONV", "ARCH_CHANNELS"]
 
@@ -31,9 +32,23 @@ def _build_dla34_tiny(heads: dict[str, int], head_conv: int, channels: Sequence[
     return _build_dla34(heads, head_conv, channels if channels is not None else ARCH_CHANNELS["dla34_tiny"])
 
 
+def _resnet_dcn_builder(depth: int) -> Callable[..., nn.Module]:
+    def build(heads: dict[str, int], head_conv: int, channels: Sequence[int] | None = None) -> nn.Module:
+        if channels is not None:
+            raise ValueError(f"resdcn_{depth} has no configurable backbone widths (channels={channels!r})")
+        return PoseResNetDCN(depth, heads=heads, head_conv=head_conv)
+
+    return build
+
+
 # canonical name -> builder; a new backbone is one new entry (and one new file).
-_ARCHS: dict[str, Callable[..., nn.Module]] = {"dla34": _build_dla34, "dla34_tiny": _build_dla34_tiny}
-_ALIASES = {"dla_34": "dla34", "dla-34": "dla34", "dla34-tiny": "dla34_tiny"}
+_ARCHS: dict[str, Callable[..., nn.Module]] = {
+    "dla34": _build_dla34,
+    "dla34_tiny": _build_dla34_tiny,
+    **{f"resdcn_{d}": _resnet_dcn_builder(d) for d in sorted(RESNET_SPECS)},
+}
+_ALIASES = {"dla_34": "dla34", "dla-34": "dla34", "dla34-tiny": "dla34_tiny",
+            **{f"resdcn{d}": f"resdcn_{d}" for d in RESNET_SPECS}}
 
 
 def available_archs() -> list[str]:
@@ -56,11 +71,13 @@ def build_model(arch: str = "dla34", heads: Mapping[str, int] | None = None, hea
     """Build a freshly initialised FairMOT network (no ImageNet weights, no ``base.fc``).
 
     Args:
-        arch: ``"dla34"`` (alias ``"dla_34"``; the official network) or ``"dla34_tiny"`` (same graph,
-            reduced width: the built-in model's architecture).
+        arch: ``"dla34"`` (alias ``"dla_34"``; the official network), ``"dla34_tiny"`` (same graph,
+            reduced width: the built-in model's architecture), or the official ResNet-DCN variants
+            ``"resdcn_18"``, ``"resdcn_34"``, ``"resdcn_50"``, ``"resdcn_101"``, ``"resdcn_152"``
+            (randomly initialised: no ImageNet download).
         heads: ``{name: channels}`` in creation order; default ``{hm: 1, wh: 4, id: 128, reg: 2}``.
         head_conv: hidden width of each head (negative: the DLA default 256; 0: single conv heads).
-        channels: backbone widths of levels 0..5 (six positive ints); default: the arch's
+        channels: DLA backbone widths of levels 0..5 (six positive ints); default: the arch's
             (:data:`ARCH_CHANNELS`). Checkpoint loading passes the widths found in the file.
 
     Returns:

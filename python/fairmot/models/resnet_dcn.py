@@ -1,0 +1,188 @@
+"""FairMOT's ResNet-DCN networks (``resdcn_18/34/50/101/152``, spec §1.8).
+
+A torchvision-style ResNet (7x7 stride-2 stem, max-pool, four stages of BasicBlocks or
+Bottlenecks) followed by three up-sampling stages, each ``DCN 3x3 -> BN -> ReLU ->
+ConvTranspose 4x4 stride 2 -> BN -> ReLU`` with 256, 128 and 64 channels, and the FairMOT heads on
+the 64-channel stride-4 map. Module names follow the official network (``conv1``, ``bn1``,
+``layer1..4``, ``deconv_layers.0..17``, heads), so official ``resdcn`` checkpoints load with no
+renaming, and the backbone keys are torchvision's ResNet keys (ImageNet weights of a torchvision
+ResNet load into it with ``strict=False``; the official code downloads them at construction, this
+package never downloads anything).
+
+Shapes: input ``N x 3 x H x W`` (H, W multiples of 32), output ``{head: N x C x H/4 x W/4}``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import torch
+from torch import Tensor, nn
+
+from ..ops import DCN
+from .dla_seg import DEFAULT_HEADS, HM_BIAS_INIT, _make_head
+
+__all__ = ["PoseResNetDCN", "RESNET_SPECS", "resnet_dcn"]
+
+BN_MOMENTUM = 0.1
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 convs with a residual connection (ResNet-18/34)."""
+
+    expansion = 1
+
+    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes, momentum=BN_MOMENTUM)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes, momentum=BN_MOMENTUM)
+        self.downsample = downsample
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+class Bottleneck(nn.Module):
+    """1x1 -> 3x3 (strided) -> 1x1 x4 with a residual connection (ResNet-50/101/152)."""
+
+    expansion = 4
+
+    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes, momentum=BN_MOMENTUM)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes, momentum=BN_MOMENTUM)
+        self.conv3 = nn.Conv2d(planes, planes * self.expansion, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes * self.expansion, momentum=BN_MOMENTUM)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        return self.relu(out + identity)
+
+
+#: depth -> (block, blocks per stage)
+RESNET_SPECS: dict[int, tuple[type[nn.Module], tuple[int, int, int, int]]] = {
+    18: (BasicBlock, (2, 2, 2, 2)),
+    34: (BasicBlock, (3, 4, 6, 3)),
+    50: (Bottleneck, (3, 4, 6, 3)),
+    101: (Bottleneck, (3, 4, 23, 3)),
+    152: (Bottleneck, (3, 8, 36, 3)),
+}
+
+#: Channels of the three up-sampling stages.
+UP_CHANNELS = (256, 128, 64)
+
+
+@torch.no_grad()
+def _fill_up_weights_first_channel(up: nn.ConvTranspose2d) -> None:
+    """The official initialisation of the (full, not depthwise) up-sampling transposed convs:
+    the bilinear kernel in ``weight[c, 0]`` for every c; the other entries keep their default
+    initialisation."""
+    w = up.weight
+    k = w.shape[2]
+    f = math.ceil(k / 2)
+    c = (2 * f - 1 - f % 2) / (2.0 * f)
+    v = torch.tensor([1 - abs(i / f - c) for i in range(k)], dtype=torch.float64)
+    w[:, 0] = torch.outer(v, v).to(w.dtype)
+
+
+class PoseResNetDCN(nn.Module):
+    """ResNet backbone + three DCN up-sampling stages + FairMOT heads (official ``resnet_dcn``).
+
+    Args:
+        depth: 18, 34, 50, 101 or 152.
+        heads: ``{name: channels}`` in creation order (default hm 1, wh 4, id 128, reg 2).
+        head_conv: hidden width of each head's 3x3 conv (0: one 1x1 conv per head).
+    """
+
+    def __init__(self, depth: int = 34, heads: Mapping[str, int] | None = None, head_conv: int = 256) -> None:
+        super().__init__()
+        if depth not in RESNET_SPECS:
+            raise ValueError(f"ResNet depth must be one of {sorted(RESNET_SPECS)}, got {depth!r}")
+        heads = dict(DEFAULT_HEADS if heads is None else heads)
+        for name, ch in heads.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise ValueError(f"head names must be identifiers, got {name!r}")
+            if not isinstance(ch, int) or ch <= 0:
+                raise ValueError(f"head {name!r}: channel count must be a positive int, got {ch!r}")
+        if head_conv < 0:
+            raise ValueError(f"head_conv must be >= 0, got {head_conv}")
+        block, blocks = RESNET_SPECS[depth]
+        self.depth = depth
+        self.heads = heads
+        self.head_conv = head_conv
+        self.inplanes = 64
+        self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64, momentum=BN_MOMENTUM)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        self.layer1 = self._make_stage(block, 64, blocks[0], stride=1)
+        self.layer2 = self._make_stage(block, 128, blocks[1], stride=2)
+        self.layer3 = self._make_stage(block, 256, blocks[2], stride=2)
+        self.layer4 = self._make_stage(block, 512, blocks[3], stride=2)
+        self.deconv_layers = self._make_up_stages()
+        for name, classes in heads.items():
+            if hasattr(self, name):
+                raise ValueError(f"head name {name!r} clashes with an attribute of the network")
+            head = _make_head(UP_CHANNELS[-1], classes, head_conv)
+            with torch.no_grad():
+                convs = [m for m in head.modules() if isinstance(m, nn.Conv2d)]
+                if name == "hm":
+                    convs[-1].bias.fill_(HM_BIAS_INIT)
+                else:  # official fill_fc_weights of resnet_dcn
+                    for conv in convs:
+                        nn.init.normal_(conv.weight, std=0.001)
+                        nn.init.zeros_(conv.bias)
+            self.add_module(name, head)
+
+    def _make_stage(self, block: type[nn.Module], planes: int, blocks: int, stride: int) -> nn.Sequential:
+        downsample = None
+        if stride != 1 or self.inplanes != planes * block.expansion:
+            downsample = nn.Sequential(
+                nn.Conv2d(self.inplanes, planes * block.expansion, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(planes * block.expansion, momentum=BN_MOMENTUM),
+            )
+        layers = [block(self.inplanes, planes, stride, downsample)]
+        self.inplanes = planes * block.expansion
+        layers += [block(self.inplanes, planes) for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def _make_up_stages(self) -> nn.Sequential:
+        layers: list[nn.Module] = []
+        for planes in UP_CHANNELS:
+            dcn = DCN(self.inplanes, planes, kernel_size=(3, 3), stride=1, padding=1, dilation=1, deformable_groups=1)
+            up = nn.ConvTranspose2d(planes, planes, kernel_size=4, stride=2, padding=1, output_padding=0, bias=False)
+            _fill_up_weights_first_channel(up)
+            layers += [
+                dcn,
+                nn.BatchNorm2d(planes, momentum=BN_MOMENTUM),
+                nn.ReLU(inplace=True),
+                up,
+                nn.BatchNorm2d(planes, momentum=BN_MOMENTUM),
+                nn.ReLU(inplace=True),
+            ]
+            self.inplanes = planes
+        return nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> dict[str, Tensor]:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        x = self.deconv_layers(x)
+        return {name: getattr(self, name)(x) for name in self.heads}
+
+
+def resnet_dcn(depth: int = 34, heads: Mapping[str, int] | None = None, head_conv: int = 256) -> PoseResNetDCN:
+    """A fresh (randomly initialised) ``resdcn_<depth>`` network."""
+    return PoseResNetDCN(depth, heads, head_conv)
