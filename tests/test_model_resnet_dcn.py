@@ -131,3 +131,21 @@ def test_bad_resdcn_requests_raise():
     with pytest.raises(ValueError, match="head_conv"):
         fairmot.models.PoseResNetDCN(34, head_conv=-1)
     assert len(build_model("resdcn101").layer3) == 23  # alias resdcn101
+
+
+def test_resdcn_exports_to_onnx_and_runs_in_onnx_runtime(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from fairmot.export import export_onnx
+
+    torch.manual_seed(0)
+    m = build_model("resdcn_18").eval()
+    path = tmp_path / "resdcn18.onnx"
+    export_onnx(m, path, img_size=(160, 96))
+    x = torch.rand(1, 3, 96, 160)
+    with torch.no_grad():
+        ref = m(x)
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    outs = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"image": x.numpy()})))
+    for name in HEADS:
+        np.testing.assert_allclose(outs[name], ref[name].numpy(), rtol=1e-4, atol=1e-4)
