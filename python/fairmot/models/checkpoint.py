@@ -45,7 +45,9 @@ PathOrState = Union[str, "os.PathLike[str]", io.IOBase, Mapping[str, Any]]
 
 #: Keys under these prefixes belong to the network body, not to a head.
 _BODY_PREFIXES = ("base.", "dla_up.", "ida_up.",  # DLA
-                  "conv1.", "bn1.", "layer1.", "layer2.", "layer3.", "layer4.", "deconv_layers.")  # ResNet-DCN
+                  "conv1.", "bn1.", "layer1.", "layer2.", "layer3.", "layer4.", "deconv_layers.",  # ResNet-DCN
+                  "conv2.", "bn2.", "transition1.", "transition2.", "transition3.",  # HRNet
+                  "stage2.", "stage3.", "stage4.")
 #: Entries of official checkpoints that are not part of our model and are dropped silently.
 _IGNORED_PREFIXES = ("base.fc.",)
 #: Official head creation order; other heads follow in file order.
@@ -248,7 +250,7 @@ def infer_channels(state_dict: Mapping[str, Tensor]) -> tuple[int, ...] | None:
 def infer_arch(state_dict: Mapping[str, Tensor]) -> str | None:
     """The architecture a (cleaned) state dict was saved from, when its keys tell: ``resdcn_<d>``
     from the ResNet stages (Bottleneck blocks have ``conv3``; the depth from the blocks per stage),
-    ``dla34`` for a DLA backbone, else ``None``."""
+    ``hrnet_<w>`` from the width of the first branch, ``dla34`` for a DLA backbone, else ``None``."""
     if "deconv_layers.0.weight" in state_dict and "layer1.0.conv1.weight" in state_dict:
         blocks = []
         for stage in range(1, 5):
@@ -262,6 +264,11 @@ def infer_arch(state_dict: Mapping[str, Tensor]) -> str | None:
             if (block is Bottleneck) == bottleneck and tuple(blocks) == spec:
                 return f"resdcn_{depth}"
         return None
+    t = state_dict.get("transition1.0.0.weight")
+    if isinstance(t, Tensor) and t.dim() == 4 and "stage4.0.branches.3.0.conv1.weight" in state_dict:
+        from .hrnet import HRNET_WIDTHS
+
+        return f"hrnet_{int(t.shape[0])}" if int(t.shape[0]) in HRNET_WIDTHS else None
     if infer_channels(state_dict) is not None:
         return "dla34"
     return None

@@ -7,6 +7,8 @@ from torch import nn
 
 from .dla import DLA, DLA34_CHANNELS, DLA34_LEVELS
 from .dla_seg import DEFAULT_HEADS, DLASeg
+from .hrnet import HEAD_CONV as HRNET_HEAD_CONV
+from .hrnet import HRNET_WIDTHS, HRNet
 from .resnet_dcn import RESNET_SPECS, PoseResNetDCN
 
 __all__ = ["build_model", "available_archs", "normalize_arch", "DEFAULT_HEAD_CONV", "ARCH_CHANNELS"]
@@ -41,14 +43,25 @@ def _resnet_dcn_builder(depth: int) -> Callable[..., nn.Module]:
     return build
 
 
+def _hrnet_builder(width: int) -> Callable[..., nn.Module]:
+    def build(heads: dict[str, int], head_conv: int, channels: Sequence[int] | None = None) -> nn.Module:
+        if channels is not None:
+            raise ValueError(f"hrnet_{width} has no configurable backbone widths (channels={channels!r})")
+        return HRNet(width, heads=heads, head_conv=HRNET_HEAD_CONV if head_conv == DEFAULT_HEAD_CONV else head_conv)
+
+    return build
+
+
 # canonical name -> builder; a new backbone is one new entry (and one new file).
 _ARCHS: dict[str, Callable[..., nn.Module]] = {
     "dla34": _build_dla34,
     "dla34_tiny": _build_dla34_tiny,
     **{f"resdcn_{d}": _resnet_dcn_builder(d) for d in sorted(RESNET_SPECS)},
+    **{f"hrnet_{w}": _hrnet_builder(w) for w in sorted(HRNET_WIDTHS)},
 }
 _ALIASES = {"dla_34": "dla34", "dla-34": "dla34", "dla34-tiny": "dla34_tiny",
-            **{f"resdcn{d}": f"resdcn_{d}" for d in RESNET_SPECS}}
+            **{f"resdcn{d}": f"resdcn_{d}" for d in RESNET_SPECS},
+            **{f"hrnet{w}": f"hrnet_{w}" for w in HRNET_WIDTHS}}
 
 
 def available_archs() -> list[str]:
@@ -74,7 +87,8 @@ def build_model(arch: str = "dla34", heads: Mapping[str, int] | None = None, hea
         arch: ``"dla34"`` (alias ``"dla_34"``; the official network), ``"dla34_tiny"`` (same graph,
             reduced width: the built-in model's architecture), or the official ResNet-DCN variants
             ``"resdcn_18"``, ``"resdcn_34"``, ``"resdcn_50"``, ``"resdcn_101"``, ``"resdcn_152"``
-            (randomly initialised: no ImageNet download).
+            and HRNetV2 ``"hrnet_18"``, ``"hrnet_32"`` (head_conv fixed at 256) -- randomly
+            initialised: no ImageNet download.
         heads: ``{name: channels}`` in creation order; default ``{hm: 1, wh: 4, id: 128, reg: 2}``.
         head_conv: hidden width of each head (negative: the DLA default 256; 0: single conv heads).
         channels: DLA backbone widths of levels 0..5 (six positive ints); default: the arch's
