@@ -222,7 +222,7 @@ def test_arch_names_and_custom_heads():
         "hm.weight", "hm.bias", "reg.weight", "reg.bias"]
     assert torch.all(single.hm.bias == torch.tensor(-2.19))
     with pytest.raises(ValueError, match="arch"):
-        models.build_model("hrnet_18")  # not implemented (resdcn_* are)
+        models.build_model("yolo")  # not implemented (resdcn_* and hrnet_* are)
     with pytest.raises(ValueError):
         models.build_model(heads={"hm": 0})
 
