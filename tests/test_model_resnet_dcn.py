@@ -149,3 +149,45 @@ def test_resdcn_exports_to_onnx_and_runs_in_onnx_runtime(tmp_path):
     outs = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"image": x.numpy()})))
     for name in HEADS:
         np.testing.assert_allclose(outs[name], ref[name].numpy(), rtol=1e-4, atol=1e-4)
+
+
+# ------------------------------------------------------------------ resfpndcn (ResNet-FPN-DCN)
+@pytest.mark.parametrize("depth,expansion", [(34, 1), (50, 4)])
+def test_fpn_variant_layout(depth, expansion):
+    sd = build_model(f"resfpndcn_{depth}").state_dict()
+    tv = getattr(torchvision.models, f"resnet{depth}")(weights=None).state_dict()
+    body = [k for k in sd if k.startswith(("conv1.", "bn1.", "layer"))]
+    assert body == [k for k in tv if not k.startswith("fc.")]
+    shapes = {k: tuple(v.shape) for k, v in sd.items()}
+    inplanes = 512 * expansion
+    for n, planes in enumerate((256, 128, 64), start=1):
+        assert shapes[f"deconv_layer{n}.0.weight"] == (planes, inplanes, 3, 3)  # DCN
+        assert shapes[f"deconv_layer{n}.3.weight"] == (planes, planes, 4, 4)  # ConvTranspose
+        assert shapes[f"smooth_layer{n}.conv.weight"] == (planes, planes, 3, 3)
+        assert shapes[f"smooth_layer{n}.actf.0.running_var"] == (planes,)
+        assert shapes[f"project_layer{n}.conv.weight"] == (planes, planes * expansion, 3, 3)
+        assert shapes[f"project_layer{n}.conv.conv_offset_mask.weight"] == (27, planes * expansion, 3, 3)
+        inplanes = planes
+    order = [k.split(".")[0] for k in sd if not k.startswith(("conv1.", "bn1.", "layer"))]
+    firsts = list(dict.fromkeys(order))
+    assert firsts == ["deconv_layer1", "deconv_layer2", "deconv_layer3", "smooth_layer1", "smooth_layer2",
+                      "smooth_layer3", "project_layer1", "project_layer2", "project_layer3", "hm", "wh", "id", "reg"]
+
+
+def test_fpn_variant_forward_and_checkpoint_round_trip(tmp_path):
+    torch.manual_seed(3)
+    src = build_model("resfpndcn_18").eval()
+    x = torch.rand(1, 3, 64, 96)
+    with torch.no_grad():
+        out = src(x)
+    assert {k: tuple(v.shape) for k, v in out.items()} == {
+        "hm": (1, 1, 16, 24), "wh": (1, 4, 16, 24), "id": (1, 128, 16, 24), "reg": (1, 2, 16, 24)}
+    path = tmp_path / "fpn.pth"
+    torch.save({"epoch": 1, "state_dict": src.state_dict()}, path)
+    assert infer_arch(src.state_dict()) == "resfpndcn_18"
+    model = load_model(path)
+    assert type(model).__name__ == "PoseResNetFPNDCN" and model.load_report.ok
+    with torch.no_grad():
+        again = model(x)
+    for k in out:
+        torch.testing.assert_close(again[k], out[k], rtol=0, atol=0)

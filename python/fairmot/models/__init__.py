@@ -11,11 +11,11 @@ from .dla import DLA, BasicBlock, Root, Tree, dla34
 from .dla_seg import DEFAULT_HEADS, DeformConv, DLASeg, DLAUp, IDAUp, fill_up_weights
 from .factory import available_archs, build_model
 from .hrnet import HRNet
-from .resnet_dcn import PoseResNetDCN
+from .resnet_dcn import PoseResNetDCN, PoseResNetFPNDCN
 
 __all__ = [
     "build_model", "load_model", "save_checkpoint", "read_checkpoint", "infer_heads", "infer_arch", "LoadReport",
-    "PoseResNetDCN", "HRNet",
+    "PoseResNetDCN", "PoseResNetFPNDCN", "HRNet",
     "available_archs", "DEFAULT_HEADS",
     "DLASeg", "DLAUp", "IDAUp", "DeformConv", "fill_up_weights",
     "DLA", "BasicBlock", "Root", "Tree", "dla34",

@@ -47,7 +47,8 @@ PathOrState = Union[str, "os.PathLike[str]", io.IOBase, Mapping[str, Any]]
 _BODY_PREFIXES = ("base.", "dla_up.", "ida_up.",  # DLA
                   "conv1.", "bn1.", "layer1.", "layer2.", "layer3.", "layer4.", "deconv_layers.",  # ResNet-DCN
                   "conv2.", "bn2.", "transition1.", "transition2.", "transition3.",  # HRNet
-                  "stage2.", "stage3.", "stage4.")
+                  "stage2.", "stage3.", "stage4.",
+                  "deconv_layer", "smooth_layer", "project_layer")  # ResNet-FPN-DCN
 #: Entries of official checkpoints that are not part of our model and are dropped silently.
 _IGNORED_PREFIXES = ("base.fc.",)
 #: Official head creation order; other heads follow in file order.
@@ -249,9 +250,11 @@ def infer_channels(state_dict: Mapping[str, Tensor]) -> tuple[int, ...] | None:
 
 def infer_arch(state_dict: Mapping[str, Tensor]) -> str | None:
     """The architecture a (cleaned) state dict was saved from, when its keys tell: ``resdcn_<d>``
-    from the ResNet stages (Bottleneck blocks have ``conv3``; the depth from the blocks per stage),
+    or ``resfpndcn_<d>`` from the ResNet stages (Bottleneck blocks have ``conv3``; the depth from
+    the blocks per stage),
     ``hrnet_<w>`` from the width of the first branch, ``dla34`` for a DLA backbone, else ``None``."""
-    if "deconv_layers.0.weight" in state_dict and "layer1.0.conv1.weight" in state_dict:
+    fpn = "deconv_layer1.0.weight" in state_dict and "project_layer1.conv.weight" in state_dict
+    if (fpn or "deconv_layers.0.weight" in state_dict) and "layer1.0.conv1.weight" in state_dict:
         blocks = []
         for stage in range(1, 5):
             idx = {int(k.split(".")[1]) for k in state_dict if k.startswith(f"layer{stage}.") and
@@ -262,7 +265,7 @@ def infer_arch(state_dict: Mapping[str, Tensor]) -> str | None:
 
         for depth, (block, spec) in RESNET_SPECS.items():
             if (block is Bottleneck) == bottleneck and tuple(blocks) == spec:
-                return f"resdcn_{depth}"
+                return f"{'resfpndcn' if fpn else 'resdcn'}_{depth}"
         return None
     t = state_dict.get("transition1.0.0.weight")
     if isinstance(t, Tensor) and t.dim() == 4 and "stage4.0.branches.3.0.conv1.weight" in state_dict:

@@ -9,7 +9,7 @@ from .dla import DLA, DLA34_CHANNELS, DLA34_LEVELS
 from .dla_seg import DEFAULT_HEADS, DLASeg
 from .hrnet import HEAD_CONV as HRNET_HEAD_CONV
 from .hrnet import HRNET_WIDTHS, HRNet
-from .resnet_dcn import RESNET_SPECS, PoseResNetDCN
+from .resnet_dcn import RESNET_SPECS, PoseResNetDCN, PoseResNetFPNDCN
 
 __all__ = ["build_model", "available_archs", "normalize_arch", "DEFAULT_HEAD_CONV", "ARCH_CHANNELS"]
 
@@ -34,11 +34,13 @@ def _build_dla34_tiny(heads: dict[str, int], head_conv: int, channels: Sequence[
     return _build_dla34(heads, head_conv, channels if channels is not None else ARCH_CHANNELS["dla34_tiny"])
 
 
-def _resnet_dcn_builder(depth: int) -> Callable[..., nn.Module]:
+def _resnet_dcn_builder(depth: int, fpn: bool = False) -> Callable[..., nn.Module]:
+    name = f"{'resfpndcn' if fpn else 'resdcn'}_{depth}"
+
     def build(heads: dict[str, int], head_conv: int, channels: Sequence[int] | None = None) -> nn.Module:
         if channels is not None:
-            raise ValueError(f"resdcn_{depth} has no configurable backbone widths (channels={channels!r})")
-        return PoseResNetDCN(depth, heads=heads, head_conv=head_conv)
+            raise ValueError(f"{name} has no configurable backbone widths (channels={channels!r})")
+        return (PoseResNetFPNDCN if fpn else PoseResNetDCN)(depth, heads=heads, head_conv=head_conv)
 
     return build
 
@@ -57,10 +59,12 @@ _ARCHS: dict[str, Callable[..., nn.Module]] = {
     "dla34": _build_dla34,
     "dla34_tiny": _build_dla34_tiny,
     **{f"resdcn_{d}": _resnet_dcn_builder(d) for d in sorted(RESNET_SPECS)},
+    **{f"resfpndcn_{d}": _resnet_dcn_builder(d, fpn=True) for d in sorted(RESNET_SPECS)},
     **{f"hrnet_{w}": _hrnet_builder(w) for w in sorted(HRNET_WIDTHS)},
 }
 _ALIASES = {"dla_34": "dla34", "dla-34": "dla34", "dla34-tiny": "dla34_tiny",
             **{f"resdcn{d}": f"resdcn_{d}" for d in RESNET_SPECS},
+            **{f"resfpndcn{d}": f"resfpndcn_{d}" for d in RESNET_SPECS},
             **{f"hrnet{w}": f"hrnet_{w}" for w in HRNET_WIDTHS}}
 
 
@@ -87,7 +91,7 @@ def build_model(arch: str = "dla34", heads: Mapping[str, int] | None = None, hea
         arch: ``"dla34"`` (alias ``"dla_34"``; the official network), ``"dla34_tiny"`` (same graph,
             reduced width: the built-in model's architecture), or the official ResNet-DCN variants
             ``"resdcn_18"``, ``"resdcn_34"``, ``"resdcn_50"``, ``"resdcn_101"``, ``"resdcn_152"``
-            and HRNetV2 ``"hrnet_18"``, ``"hrnet_32"`` (head_conv fixed at 256) -- randomly
+            (and the FPN variants ``"resfpndcn_<depth>"``) and HRNetV2 ``"hrnet_18"``, ``"hrnet_32"`` (head_conv fixed at 256) -- randomly
             initialised: no ImageNet download.
         heads: ``{name: channels}`` in creation order; default ``{hm: 1, wh: 4, id: 128, reg: 2}``.
         head_conv: hidden width of each head (negative: the DLA default 256; 0: single conv heads).

@@ -1,4 +1,4 @@
-"""FairMOT's ResNet-DCN networks (``resdcn_18/34/50/101/152``, spec §1.8).
+"""FairMOT's ResNet-DCN networks (``resdcn_<depth>`` and ``resfpndcn_<depth>``, spec §1.8).
 
 A torchvision-style ResNet (7x7 stride-2 stem, max-pool, four stages of BasicBlocks or
 Bottlenecks) followed by three up-sampling stages, each ``DCN 3x3 -> BN -> ReLU ->
@@ -20,9 +20,9 @@ import torch
 from torch import Tensor, nn
 
 from ..ops import DCN
-from .dla_seg import DEFAULT_HEADS, HM_BIAS_INIT, _make_head
+from .dla_seg import DEFAULT_HEADS, HM_BIAS_INIT, DeformConv, _make_head
 
-__all__ = ["PoseResNetDCN", "RESNET_SPECS", "resnet_dcn"]
+__all__ = ["PoseResNetDCN", "PoseResNetFPNDCN", "RESNET_SPECS", "resnet_dcn"]
 
 BN_MOMENTUM = 0.1
 
@@ -98,31 +98,27 @@ def _fill_up_weights_first_channel(up: nn.ConvTranspose2d) -> None:
     w[:, 0] = torch.outer(v, v).to(w.dtype)
 
 
-class PoseResNetDCN(nn.Module):
-    """ResNet backbone + three DCN up-sampling stages + FairMOT heads (official ``resnet_dcn``).
+def _check_heads(heads: Mapping[str, int] | None, head_conv: int) -> dict[str, int]:
+    heads = dict(DEFAULT_HEADS if heads is None else heads)
+    for name, ch in heads.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"head names must be identifiers, got {name!r}")
+        if not isinstance(ch, int) or ch <= 0:
+            raise ValueError(f"head {name!r}: channel count must be a positive int, got {ch!r}")
+    if head_conv < 0:
+        raise ValueError(f"head_conv must be >= 0, got {head_conv}")
+    return heads
 
-    Args:
-        depth: 18, 34, 50, 101 or 152.
-        heads: ``{name: channels}`` in creation order (default hm 1, wh 4, id 128, reg 2).
-        head_conv: hidden width of each head's 3x3 conv (0: one 1x1 conv per head).
-    """
 
-    def __init__(self, depth: int = 34, heads: Mapping[str, int] | None = None, head_conv: int = 256) -> None:
-        super().__init__()
+class _ResNetBackbone(nn.Module):
+    """The torchvision-style ResNet body shared by the ResNet-DCN networks (``conv1`` ...
+    ``layer4``) and the FairMOT heads on a 64-channel stride-4 map."""
+
+    def _build_backbone(self, depth: int) -> type[nn.Module]:
         if depth not in RESNET_SPECS:
             raise ValueError(f"ResNet depth must be one of {sorted(RESNET_SPECS)}, got {depth!r}")
-        heads = dict(DEFAULT_HEADS if heads is None else heads)
-        for name, ch in heads.items():
-            if not isinstance(name, str) or not name.isidentifier():
-                raise ValueError(f"head names must be identifiers, got {name!r}")
-            if not isinstance(ch, int) or ch <= 0:
-                raise ValueError(f"head {name!r}: channel count must be a positive int, got {ch!r}")
-        if head_conv < 0:
-            raise ValueError(f"head_conv must be >= 0, got {head_conv}")
         block, blocks = RESNET_SPECS[depth]
         self.depth = depth
-        self.heads = heads
-        self.head_conv = head_conv
         self.inplanes = 64
         self.conv1 = nn.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64, momentum=BN_MOMENTUM)
@@ -132,7 +128,32 @@ class PoseResNetDCN(nn.Module):
         self.layer2 = self._make_stage(block, 128, blocks[1], stride=2)
         self.layer3 = self._make_stage(block, 256, blocks[2], stride=2)
         self.layer4 = self._make_stage(block, 512, blocks[3], stride=2)
-        self.deconv_layers = self._make_up_stages()
+        return block
+
+    def _make_stage(self, block: type[nn.Module], planes: int, blocks: int, stride: int) -> nn.Sequential:
+        downsample = None
+        if stride != 1 or self.inplanes != planes * block.expansion:
+            downsample = nn.Sequential(
+                nn.Conv2d(self.inplanes, planes * block.expansion, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(planes * block.expansion, momentum=BN_MOMENTUM),
+            )
+        layers = [block(self.inplanes, planes, stride, downsample)]
+        self.inplanes = planes * block.expansion
+        layers += [block(self.inplanes, planes) for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def _up_stage(self, planes: int) -> list[nn.Module]:
+        """DCN 3x3 -> BN -> ReLU -> ConvTranspose 4x4 s2 -> BN -> ReLU from the current width."""
+        dcn = DCN(self.inplanes, planes, kernel_size=(3, 3), stride=1, padding=1, dilation=1, deformable_groups=1)
+        up = nn.ConvTranspose2d(planes, planes, kernel_size=4, stride=2, padding=1, output_padding=0, bias=False)
+        _fill_up_weights_first_channel(up)
+        self.inplanes = planes
+        return [dcn, nn.BatchNorm2d(planes, momentum=BN_MOMENTUM), nn.ReLU(inplace=True), up,
+                nn.BatchNorm2d(planes, momentum=BN_MOMENTUM), nn.ReLU(inplace=True)]
+
+    def _add_heads(self, heads: dict[str, int], head_conv: int) -> None:
+        self.heads = heads
+        self.head_conv = head_conv
         for name, classes in heads.items():
             if hasattr(self, name):
                 raise ValueError(f"head name {name!r} clashes with an attribute of the network")
@@ -147,40 +168,62 @@ class PoseResNetDCN(nn.Module):
                         nn.init.zeros_(conv.bias)
             self.add_module(name, head)
 
-    def _make_stage(self, block: type[nn.Module], planes: int, blocks: int, stride: int) -> nn.Sequential:
-        downsample = None
-        if stride != 1 or self.inplanes != planes * block.expansion:
-            downsample = nn.Sequential(
-                nn.Conv2d(self.inplanes, planes * block.expansion, kernel_size=1, stride=stride, bias=False),
-                nn.BatchNorm2d(planes * block.expansion, momentum=BN_MOMENTUM),
-            )
-        layers = [block(self.inplanes, planes, stride, downsample)]
-        self.inplanes = planes * block.expansion
-        layers += [block(self.inplanes, planes) for _ in range(1, blocks)]
-        return nn.Sequential(*layers)
+    def _stem(self, x: Tensor) -> Tensor:
+        return self.maxpool(self.relu(self.bn1(self.conv1(x))))
 
-    def _make_up_stages(self) -> nn.Sequential:
-        layers: list[nn.Module] = []
-        for planes in UP_CHANNELS:
-            dcn = DCN(self.inplanes, planes, kernel_size=(3, 3), stride=1, padding=1, dilation=1, deformable_groups=1)
-            up = nn.ConvTranspose2d(planes, planes, kernel_size=4, stride=2, padding=1, output_padding=0, bias=False)
-            _fill_up_weights_first_channel(up)
-            layers += [
-                dcn,
-                nn.BatchNorm2d(planes, momentum=BN_MOMENTUM),
-                nn.ReLU(inplace=True),
-                up,
-                nn.BatchNorm2d(planes, momentum=BN_MOMENTUM),
-                nn.ReLU(inplace=True),
-            ]
-            self.inplanes = planes
-        return nn.Sequential(*layers)
+
+class PoseResNetDCN(_ResNetBackbone):
+    """ResNet backbone + three DCN up-sampling stages + FairMOT heads (official ``resnet_dcn``).
+
+    Args:
+        depth: 18, 34, 50, 101 or 152.
+        heads: ``{name: channels}`` in creation order (default hm 1, wh 4, id 128, reg 2).
+        head_conv: hidden width of each head's 3x3 conv (0: one 1x1 conv per head).
+    """
+
+    def __init__(self, depth: int = 34, heads: Mapping[str, int] | None = None, head_conv: int = 256) -> None:
+        super().__init__()
+        heads = _check_heads(heads, head_conv)
+        self._build_backbone(depth)
+        self.deconv_layers = nn.Sequential(*[m for planes in UP_CHANNELS for m in self._up_stage(planes)])
+        self._add_heads(heads, head_conv)
 
     def forward(self, x: Tensor) -> dict[str, Tensor]:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(self._stem(x)))))
         x = self.deconv_layers(x)
         return {name: getattr(self, name)(x) for name in self.heads}
+
+
+class PoseResNetFPNDCN(_ResNetBackbone):
+    """ResNet backbone with FPN-style lateral connections and DCN up-sampling (official
+    ``resnet_fpn_dcn``, arch ``resfpndcn_<depth>``): p3 = smooth1(up1(c4) + project1(c3)),
+    p2 = smooth2(up2(p3) + project2(c2)), p1 = smooth3(up3(p2) + project3(c1)); heads on p1
+    (64 channels, stride 4). ``project``/``smooth`` are DCN -> BN -> ReLU blocks."""
+
+    def __init__(self, depth: int = 34, heads: Mapping[str, int] | None = None, head_conv: int = 256) -> None:
+        super().__init__()
+        heads = _check_heads(heads, head_conv)
+        block = self._build_backbone(depth)
+        self.deconv_layer1 = nn.Sequential(*self._up_stage(256))
+        self.deconv_layer2 = nn.Sequential(*self._up_stage(128))
+        self.deconv_layer3 = nn.Sequential(*self._up_stage(64))
+        self.smooth_layer1 = DeformConv(256, 256)
+        self.smooth_layer2 = DeformConv(128, 128)
+        self.smooth_layer3 = DeformConv(64, 64)
+        self.project_layer1 = DeformConv(256 * block.expansion, 256)
+        self.project_layer2 = DeformConv(128 * block.expansion, 128)
+        self.project_layer3 = DeformConv(64 * block.expansion, 64)
+        self._add_heads(heads, head_conv)
+
+    def forward(self, x: Tensor) -> dict[str, Tensor]:
+        c1 = self.layer1(self._stem(x))
+        c2 = self.layer2(c1)
+        c3 = self.layer3(c2)
+        c4 = self.layer4(c3)
+        p3 = self.smooth_layer1(self.deconv_layer1(c4) + self.project_layer1(c3))
+        p2 = self.smooth_layer2(self.deconv_layer2(p3) + self.project_layer2(c2))
+        p1 = self.smooth_layer3(self.deconv_layer3(p2) + self.project_layer3(c1))
+        return {name: getattr(self, name)(p1) for name in self.heads}
 
 
 def resnet_dcn(depth: int = 34, heads: Mapping[str, int] | None = None, head_conv: int = 256) -> PoseResNetDCN:

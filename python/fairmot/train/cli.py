@@ -36,7 +36,8 @@ def add_command(subparsers) -> None:
                    help='dataset config JSON: {"root": ROOT, "train": {name: list file}} (see fairmot synth, '
                         'fairmot convert-labels)')
     p.add_argument("--arch", default="dla34",
-                   help="dla34 (official), dla34_tiny, resdcn_18/34/50/101/152 or hrnet_18/32 (default: %(default)s)")
+                   help="dla34 (official), dla34_tiny, resdcn_<18|34|50|101|152>, resfpndcn_<depth> or hrnet_18/32 "
+                        "(default: %(default)s)")
     p.add_argument("--output", "--exp-dir", dest="output", default="exp/mot", help="output folder (default: %(default)s)")
     p.add_argument("--img-size", type=parse_img_size, default=(1088, 608), metavar="WxH",
                    help="training input size (default: 1088x608)")
