@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="FairMOT checkpoint (.pth); default: the built-in model, when the package ships one")
     track.add_argument("--arch", default=None,
                        help="network architecture: dla34, dla34_tiny, resdcn_<18|34|50|101|152>, resfpndcn_<depth>, "
-                            "hrnet_18/32 (default: as recorded in the checkpoint or recognised from its keys, else dla34)")
+                            "hrnet_18/32 (default: as recorded in the checkpoint or recognised from its keys, "
+                            "else dla34)")
     track.add_argument("--native-size", action="store_true",
                        help="keep video frames at their own resolution instead of resizing them to 1920x1080 as "
                             "the official demo does (image folders and cameras are never resized)")

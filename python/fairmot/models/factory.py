@@ -91,8 +91,8 @@ def build_model(arch: str = "dla34", heads: Mapping[str, int] | None = None, hea
         arch: ``"dla34"`` (alias ``"dla_34"``; the official network), ``"dla34_tiny"`` (same graph,
             reduced width: the built-in model's architecture), or the official ResNet-DCN variants
             ``"resdcn_18"``, ``"resdcn_34"``, ``"resdcn_50"``, ``"resdcn_101"``, ``"resdcn_152"``
-            (and the FPN variants ``"resfpndcn_<depth>"``) and HRNetV2 ``"hrnet_18"``, ``"hrnet_32"`` (head_conv fixed at 256) -- randomly
-            initialised: no ImageNet download.
+            (and the FPN variants ``"resfpndcn_<depth>"``) and HRNetV2 ``"hrnet_18"``, ``"hrnet_32"``
+            (head_conv fixed at 256) -- randomly initialised: no ImageNet download.
         heads: ``{name: channels}`` in creation order; default ``{hm: 1, wh: 4, id: 128, reg: 2}``.
         head_conv: hidden width of each head (negative: the DLA default 256; 0: single conv heads).
         channels: DLA backbone widths of levels 0..5 (six positive ints); default: the arch's

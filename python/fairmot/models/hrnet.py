@@ -75,7 +75,8 @@ class HighResolutionModule(nn.Module):
                     steps: list[nn.Module] = []
                     for k in range(i - j):
                         if k == i - j - 1:
-                            steps.append(nn.Sequential(nn.Conv2d(c[j], c[i], 3, 2, 1, bias=False), nn.BatchNorm2d(c[i])))
+                            steps.append(nn.Sequential(nn.Conv2d(c[j], c[i], 3, 2, 1, bias=False),
+                                                       nn.BatchNorm2d(c[i])))
                         else:
                             steps.append(nn.Sequential(nn.Conv2d(c[j], c[j], 3, 2, 1, bias=False), nn.BatchNorm2d(c[j]),
                                                        nn.ReLU(True)))
