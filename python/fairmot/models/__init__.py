@@ -8,8 +8,9 @@ stride 4.
 """
 from .checkpoint import LoadReport, infer_arch, infer_heads, load_model, read_checkpoint, save_checkpoint
 from .dla import DLA, BasicBlock, Root, Tree, dla34
-from .dla_seg import DEFAULT_HEADS, DeformConv, DLASeg, DLAUp, IDAUp, fill_up_weights
+from .dla_seg import DeformConv, DLASeg, DLAUp, IDAUp, fill_up_weights
 from .factory import available_archs, build_model
+from .heads import DEFAULT_HEADS
 from .hrnet import HRNet
 from .resnet_dcn import PoseResNetDCN, PoseResNetFPNDCN
 

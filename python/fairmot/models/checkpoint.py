@@ -31,8 +31,8 @@ import torch
 from torch import Tensor, nn
 
 from .._io import atomic_open
-from .dla_seg import DEFAULT_HEADS
 from .factory import DEFAULT_HEAD_CONV, build_model, normalize_arch
+from .heads import DEFAULT_HEADS
 
 __all__ = [
     "LoadReport", "load_model", "save_checkpoint", "read_checkpoint", "infer_heads", "infer_channels",

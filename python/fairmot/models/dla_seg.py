@@ -16,13 +16,9 @@ from torch import Tensor, nn
 
 from ..ops import DCN
 from .dla import BN_MOMENTUM, DLA, dla34
+from .heads import DEFAULT_HEADS, add_heads, check_heads
 
 __all__ = ["DeformConv", "IDAUp", "DLAUp", "DLASeg", "fill_up_weights", "bilinear_kernel", "DEFAULT_HEADS"]
-
-#: Default FairMOT heads (ltrb wh, reid_dim 128), in the official creation order.
-DEFAULT_HEADS: dict[str, int] = {"hm": 1, "wh": 4, "id": 128, "reg": 2}
-
-HM_BIAS_INIT = -2.19
 
 
 def bilinear_kernel(k: int) -> Tensor:
@@ -127,18 +123,6 @@ class DLAUp(nn.Module):
         return out
 
 
-def _make_head(in_channels: int, out_channels: int, head_conv: int, final_kernel: int = 1) -> nn.Module:
-    if head_conv > 0:
-        return nn.Sequential(
-            nn.Conv2d(in_channels, head_conv, kernel_size=3, padding=1, bias=True),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(head_conv, out_channels, kernel_size=final_kernel, stride=1, padding=final_kernel // 2,
-                      bias=True),
-        )
-    return nn.Conv2d(in_channels, out_channels, kernel_size=final_kernel, stride=1, padding=final_kernel // 2,
-                     bias=True)
-
-
 class DLASeg(nn.Module):
     """DLA-34 + DLAUp + IDAUp + heads. ``forward(x)`` returns ``{head: raw map at stride 4}``.
 
@@ -161,16 +145,9 @@ class DLASeg(nn.Module):
         backbone: DLA | None = None,
     ) -> None:
         super().__init__()
-        heads = dict(DEFAULT_HEADS if heads is None else heads)
+        heads = check_heads(heads, head_conv)
         if down_ratio not in (2, 4, 8, 16):
             raise ValueError(f"down_ratio must be one of 2, 4, 8, 16, got {down_ratio}")
-        for name, ch in heads.items():
-            if not isinstance(name, str) or not name.isidentifier():
-                raise ValueError(f"head names must be identifiers, got {name!r}")
-            if not isinstance(ch, int) or ch <= 0:
-                raise ValueError(f"head {name!r}: channel count must be a positive int, got {ch!r}")
-        if head_conv < 0:
-            raise ValueError(f"head_conv must be >= 0, got {head_conv}")
         self.heads = heads
         self.head_conv = head_conv
         self.down_ratio = down_ratio
@@ -183,18 +160,7 @@ class DLASeg(nn.Module):
         out_channel = channels[self.first_level]
         self.ida_up = IDAUp(out_channel, channels[self.first_level:self.last_level],
                             [2 ** i for i in range(self.last_level - self.first_level)])
-        for name, classes in heads.items():
-            if hasattr(self, name):
-                raise ValueError(f"head name {name!r} clashes with an attribute of the network")
-            head = _make_head(channels[self.first_level], classes, head_conv, final_kernel)
-            convs = [m for m in head.modules() if isinstance(m, nn.Conv2d)]
-            with torch.no_grad():
-                if name == "hm":
-                    convs[-1].bias.fill_(HM_BIAS_INIT)
-                else:
-                    for conv in convs:
-                        conv.bias.zero_()
-            self.add_module(name, head)
+        add_heads(self, heads, channels[self.first_level], head_conv, final_kernel)
 
     def forward(self, x: Tensor) -> dict[str, Tensor]:
         layers = self.base(x)

@@ -6,7 +6,8 @@ from typing import Callable, Mapping, Sequence
 from torch import nn
 
 from .dla import DLA, DLA34_CHANNELS, DLA34_LEVELS
-from .dla_seg import DEFAULT_HEADS, DLASeg
+from .dla_seg import DLASeg
+from .heads import DEFAULT_HEADS
 from .hrnet import HEAD_CONV as HRNET_HEAD_CONV
 from .hrnet import HRNET_WIDTHS, HRNet
 from .resnet_dcn import RESNET_SPECS, PoseResNetDCN, PoseResNetFPNDCN

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .dla_seg import DEFAULT_HEADS, HM_BIAS_INIT
+from .heads import add_heads, check_heads
 from .resnet_dcn import BasicBlock, Bottleneck
 
 __all__ = ["HRNet", "HRNET_WIDTHS", "HighResolutionModule"]
@@ -130,12 +130,7 @@ class HRNet(nn.Module):
             raise ValueError(f"HRNet width must be one of {sorted(HRNET_WIDTHS)}, got {width!r}")
         if head_conv != HEAD_CONV:
             raise ValueError(f"the official HRNet heads have head_conv {HEAD_CONV}, got {head_conv}")
-        heads = dict(DEFAULT_HEADS if heads is None else heads)
-        for name, ch in heads.items():
-            if not isinstance(name, str) or not name.isidentifier():
-                raise ValueError(f"head names must be identifiers, got {name!r}")
-            if not isinstance(ch, int) or ch <= 0:
-                raise ValueError(f"head {name!r}: channel count must be a positive int, got {ch!r}")
+        heads = check_heads(heads, head_conv)
         widths = HRNET_WIDTHS[width]
         self.width = width
         self.heads = heads
@@ -166,19 +161,7 @@ class HRNet(nn.Module):
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-        in_heads = sum(widths)
-        for name, classes in heads.items():
-            if hasattr(self, name):
-                raise ValueError(f"head name {name!r} clashes with an attribute of the network")
-            head = nn.Sequential(nn.Conv2d(in_heads, head_conv, 3, padding=1, bias=True), nn.ReLU(inplace=True),
-                                 nn.Conv2d(head_conv, classes, 1, 1, 0, bias=True))
-            with torch.no_grad():
-                if name == "hm":
-                    head[-1].bias.fill_(HM_BIAS_INIT)
-                else:
-                    for conv in (head[0], head[2]):
-                        nn.init.zeros_(conv.bias)
-            self.add_module(name, head)
+        add_heads(self, heads, sum(widths), head_conv)  # made after the body's initialisation, as officially
 
     @staticmethod
     def _enter(transition: nn.ModuleList, ys: list[Tensor], n_prev: int) -> list[Tensor]:

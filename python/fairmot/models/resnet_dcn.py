@@ -20,7 +20,8 @@ import torch
 from torch import Tensor, nn
 
 from ..ops import DCN
-from .dla_seg import DEFAULT_HEADS, HM_BIAS_INIT, DeformConv, _make_head
+from .dla_seg import DeformConv
+from .heads import add_heads, check_heads
 
 __all__ = ["PoseResNetDCN", "PoseResNetFPNDCN", "RESNET_SPECS", "resnet_dcn"]
 
@@ -98,18 +99,6 @@ def _fill_up_weights_first_channel(up: nn.ConvTranspose2d) -> None:
     w[:, 0] = torch.outer(v, v).to(w.dtype)
 
 
-def _check_heads(heads: Mapping[str, int] | None, head_conv: int) -> dict[str, int]:
-    heads = dict(DEFAULT_HEADS if heads is None else heads)
-    for name, ch in heads.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise ValueError(f"head names must be identifiers, got {name!r}")
-        if not isinstance(ch, int) or ch <= 0:
-            raise ValueError(f"head {name!r}: channel count must be a positive int, got {ch!r}")
-    if head_conv < 0:
-        raise ValueError(f"head_conv must be >= 0, got {head_conv}")
-    return heads
-
-
 class _ResNetBackbone(nn.Module):
     """The torchvision-style ResNet body shared by the ResNet-DCN networks (``conv1`` ...
     ``layer4``) and the FairMOT heads on a 64-channel stride-4 map."""
@@ -154,19 +143,7 @@ class _ResNetBackbone(nn.Module):
     def _add_heads(self, heads: dict[str, int], head_conv: int) -> None:
         self.heads = heads
         self.head_conv = head_conv
-        for name, classes in heads.items():
-            if hasattr(self, name):
-                raise ValueError(f"head name {name!r} clashes with an attribute of the network")
-            head = _make_head(UP_CHANNELS[-1], classes, head_conv)
-            with torch.no_grad():
-                convs = [m for m in head.modules() if isinstance(m, nn.Conv2d)]
-                if name == "hm":
-                    convs[-1].bias.fill_(HM_BIAS_INIT)
-                else:  # official fill_fc_weights of resnet_dcn
-                    for conv in convs:
-                        nn.init.normal_(conv.weight, std=0.001)
-                        nn.init.zeros_(conv.bias)
-            self.add_module(name, head)
+        add_heads(self, heads, UP_CHANNELS[-1], head_conv, weight_std=0.001)  # official fill_fc_weights
 
     def _stem(self, x: Tensor) -> Tensor:
         return self.maxpool(self.relu(self.bn1(self.conv1(x))))
@@ -183,7 +160,7 @@ class PoseResNetDCN(_ResNetBackbone):
 
     def __init__(self, depth: int = 34, heads: Mapping[str, int] | None = None, head_conv: int = 256) -> None:
         super().__init__()
-        heads = _check_heads(heads, head_conv)
+        heads = check_heads(heads, head_conv)
         self._build_backbone(depth)
         self.deconv_layers = nn.Sequential(*[m for planes in UP_CHANNELS for m in self._up_stage(planes)])
         self._add_heads(heads, head_conv)
@@ -202,7 +179,7 @@ class PoseResNetFPNDCN(_ResNetBackbone):
 
     def __init__(self, depth: int = 34, heads: Mapping[str, int] | None = None, head_conv: int = 256) -> None:
         super().__init__()
-        heads = _check_heads(heads, head_conv)
+        heads = check_heads(heads, head_conv)
         block = self._build_backbone(depth)
         self.deconv_layer1 = nn.Sequential(*self._up_stage(256))
         self.deconv_layer2 = nn.Sequential(*self._up_stage(128))
