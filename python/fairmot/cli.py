@@ -8,15 +8,20 @@ import sys
 logger = logging.getLogger("fairmot")
 
 
-def parse_img_size(text: str) -> tuple[int, int]:
-    """``"WxH"`` -> (W, H); both positive multiples of 32 (argparse type)."""
+def _parse_wxh(text: str, example: str) -> tuple[int, int]:
+    """``"WxH"`` (or ``W*H``, any case) -> (W, H) ints; argparse error naming ``example`` otherwise."""
     parts = str(text).lower().replace("*", "x").split("x")
     try:
         if len(parts) != 2:
             raise ValueError
-        w, h = int(parts[0]), int(parts[1])
+        return int(parts[0]), int(parts[1])
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1088x608, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as {example}, got {text!r}") from None
+
+
+def parse_img_size(text: str) -> tuple[int, int]:
+    """``"WxH"`` -> (W, H); both positive multiples of 32 (argparse type)."""
+    w, h = _parse_wxh(text, "1088x608")
     if w <= 0 or h <= 0 or w % 32 or h % 32:
         raise argparse.ArgumentTypeError(
             f"width and height must be positive multiples of 32 (e.g. 1088x608, 864x480, 576x320), got {text!r}")
@@ -25,13 +30,7 @@ def parse_img_size(text: str) -> tuple[int, int]:
 
 def parse_frame_size(text: str) -> tuple[int, int]:
     """``"WxH"`` -> (W, H); any positive size (argparse type for frame sizes)."""
-    parts = str(text).lower().replace("*", "x").split("x")
-    try:
-        if len(parts) != 2:
-            raise ValueError
-        w, h = int(parts[0]), int(parts[1])
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1920x1080, got {text!r}") from None
+    w, h = _parse_wxh(text, "1920x1080")
     if w <= 0 or h <= 0:
         raise argparse.ArgumentTypeError(f"width and height must be positive, got {text!r}")
     return w, h
