@@ -115,7 +115,11 @@ class Tracker:
     def update(self, frame_bgr: np.ndarray) -> FrameTracks:
         """Track one BGR uint8 frame (H, W, 3); returns this frame's (filtered) tracks."""
         boxes, scores, emb = self.detector.detect(frame_bgr)
-        res = self.association.update(boxes, scores, emb)
+        return self.output(self.association.update(boxes, scores, emb))
+
+    def output(self, res) -> FrameTracks:
+        """The tracks a ``JDETracker.update`` result reports after the official output filter
+        (``min_box_area`` / ``max_aspect_ratio``; None disables either)."""
         if self.min_box_area is None and self.max_aspect_ratio is None:
             return FrameTracks(res.ids, res.tlwh, res.scores)
         return filter_tracks(res.ids, res.tlwh, res.scores,

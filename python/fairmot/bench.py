@@ -79,15 +79,18 @@ def _synchronizer(tracker) -> Callable[[], None]:
     return lambda: None
 
 
+def _check_counts(n_frames: int, warmup: int) -> None:
+    if n_frames < 1 or warmup < 0:
+        raise ValueError(f"n_frames must be >= 1 and warmup >= 0, got {n_frames}, {warmup}")
+
+
 def benchmark(tracker, frames: Sequence[np.ndarray], n_frames: int = 100, warmup: int = 10) -> BenchResult:
     """Time ``n_frames`` frames (after ``warmup`` untimed ones) through ``tracker`` stage by stage,
     then again through plain ``tracker.update``. ``frames`` are reused cyclically; the tracker is
     reset before each pass. Returns the per-frame times in milliseconds."""
-    from .api import filter_tracks
     from .pipeline import letterbox
 
-    if n_frames < 1 or warmup < 0:
-        raise ValueError(f"n_frames must be >= 1 and warmup >= 0, got {n_frames}, {warmup}")
+    _check_counts(n_frames, warmup)
     if not frames:
         raise ValueError("no frames to benchmark")
     det, assoc = tracker.detector, tracker.association
@@ -107,11 +110,7 @@ def benchmark(tracker, frames: Sequence[np.ndarray], n_frames: int = 100, warmup
         t2 = clock()
         boxes, scores, emb = det.decode(out, (w0, h0))
         t3 = clock()
-        res = assoc.update(boxes, scores, emb)
-        if tracker.min_box_area is not None or tracker.max_aspect_ratio is not None:
-            filter_tracks(res.ids, res.tlwh, res.scores,
-                          -np.inf if tracker.min_box_area is None else tracker.min_box_area,
-                          np.inf if tracker.max_aspect_ratio is None else tracker.max_aspect_ratio)
+        tracker.output(assoc.update(boxes, scores, emb))
         t4 = clock()
         if k >= warmup:
             for name, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
@@ -154,8 +153,7 @@ def run_bench(weights=None, arch=None, img_size=None, device="auto", dtype="floa
     from . import __version__
     from .api import Tracker
 
-    if n_frames < 1 or warmup < 0:
-        raise ValueError(f"n_frames must be >= 1 and warmup >= 0, got {n_frames}, {warmup}")
+    _check_counts(n_frames, warmup)
     tracker = Tracker(weights, arch=arch, img_size=img_size, device=device, dtype=dtype)
     n_unique = max(1, min(unique_frames, n_frames + warmup))
     if source is not None:
