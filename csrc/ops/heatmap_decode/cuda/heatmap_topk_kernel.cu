@@ -22,32 +22,37 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int64_t kMaxBlocks = 65536;
 
+// Whether cell idx of a (.., height, width) map, of value v, is the maximum
+// of its kernel x kernel window (out-of-image cells ignored). Positive form,
+// as the CPU kernel: a NaN cell (or a NaN neighbour) is no peak.
+template <typename scalar_t, typename acc_t>
+__device__ __forceinline__ bool is_window_max(const scalar_t* __restrict__ heat, int64_t idx, int64_t height,
+                                              int64_t width, int64_t radius, acc_t v) {
+  const int64_t x = idx % width;
+  const int64_t y = (idx / width) % height;
+  const scalar_t* plane = heat + (idx - y * width - x);
+  const int64_t y0 = y > radius ? y - radius : 0;
+  const int64_t y1 = y + radius < height ? y + radius : height - 1;
+  const int64_t x0 = x > radius ? x - radius : 0;
+  const int64_t x1 = x + radius < width ? x + radius : width - 1;
+  for (int64_t yy = y0; yy <= y1; ++yy) {
+    for (int64_t xx = x0; xx <= x1; ++xx) {
+      if (!(v >= static_cast<acc_t>(plane[yy * width + xx]))) return false;
+    }
+  }
+  return true;
+}
+
 // One thread per cell: keep the value when it is the maximum of its
-// kernel x kernel neighbourhood (out-of-image cells ignored), else 0.
+// kernel x kernel neighbourhood, else 0.
 template <typename scalar_t>
 __global__ void heatmap_peaks_kernel(const scalar_t* __restrict__ heat, int64_t total, int64_t height, int64_t width,
                                      int64_t radius, scalar_t* __restrict__ out) {
   using acc_t = at::opmath_type<scalar_t>;
   for (int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
        idx += static_cast<int64_t>(blockDim.x) * gridDim.x) {
-    const int64_t x = idx % width;
-    const int64_t y = (idx / width) % height;
-    const scalar_t* plane = heat + (idx - y * width - x);
     const acc_t v = static_cast<acc_t>(heat[idx]);
-    const int64_t y0 = y > radius ? y - radius : 0;
-    const int64_t y1 = y + radius < height ? y + radius : height - 1;
-    const int64_t x0 = x > radius ? x - radius : 0;
-    const int64_t x1 = x + radius < width ? x + radius : width - 1;
-    bool is_peak = true;
-    for (int64_t yy = y0; yy <= y1 && is_peak; ++yy) {
-      for (int64_t xx = x0; xx <= x1; ++xx) {
-        // Positive form, as the CPU kernel: a NaN cell (or a NaN neighbour) is no peak.
-        if (!(v >= static_cast<acc_t>(plane[yy * width + xx]))) {
-          is_peak = false;
-          break;
-        }
-      }
-    }
+    const bool is_peak = is_window_max(heat, idx, height, width, radius, v);
     out[idx] = (is_peak && v != acc_t(0)) ? heat[idx] : scalar_t(0);  // +0.0 for every zero, as on the CPU
   }
 }
@@ -74,30 +79,15 @@ __device__ __forceinline__ int64_t topk_key_flat(int64_t key) {
   return static_cast<int64_t>(0xFFFFFFFFu - static_cast<uint32_t>(static_cast<uint64_t>(key) & 0xFFFFFFFFull));
 }
 
-// One thread per cell: the peak test of heatmap_peaks_kernel, written
+// One thread per cell: the same peak test (is_window_max), written
 // straight into the cell's key (no masked map is materialised).
 template <typename scalar_t>
 __global__ void heatmap_peak_keys_kernel(const scalar_t* __restrict__ heat, int64_t total, int64_t image_cells,
                                          int64_t height, int64_t width, int64_t radius, int64_t* __restrict__ keys) {
   for (int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
        idx += static_cast<int64_t>(blockDim.x) * gridDim.x) {
-    const int64_t x = idx % width;
-    const int64_t y = (idx / width) % height;
-    const scalar_t* plane = heat + (idx - y * width - x);
     const float v = static_cast<float>(heat[idx]);
-    const int64_t y0 = y > radius ? y - radius : 0;
-    const int64_t y1 = y + radius < height ? y + radius : height - 1;
-    const int64_t x0 = x > radius ? x - radius : 0;
-    const int64_t x1 = x + radius < width ? x + radius : width - 1;
-    bool is_peak = true;
-    for (int64_t yy = y0; yy <= y1 && is_peak; ++yy) {
-      for (int64_t xx = x0; xx <= x1; ++xx) {
-        if (!(v >= static_cast<float>(plane[yy * width + xx]))) {  // NaN: no peak, as on the CPU
-          is_peak = false;
-          break;
-        }
-      }
-    }
+    const bool is_peak = is_window_max(heat, idx, height, width, radius, v);
     keys[idx] = topk_key(is_peak ? v : 0.0f, static_cast<uint32_t>(idx % image_cells));
   }
 }
