@@ -545,3 +545,16 @@ def make_clip(n: int = 6, w: int = 160, h: int = 128) -> list[np.ndarray]:
             f[y:y + 48, x0:x0 + 24] = c
         frames.append(f)
     return frames
+
+
+def calibrate_heatmap(net, x, spread: float = 1.5, shift: float = -4.0) -> None:
+    """Rescale ``net``'s heatmap head in place so that its logits on the blob ``x`` have standard
+    deviation ``spread`` around ``shift`` (a fresh network's heatmap is nearly flat): a few peaks
+    then score above 0.4. ``net`` is a FairMOT torch network; ``x`` a (1, 3, H, W) blob."""
+    import torch
+
+    with torch.no_grad():
+        z = net(x)["hm"] - net.hm[-1].bias
+        k = spread / float(z.std())
+        net.hm[-1].weight.mul_(k)
+        net.hm[-1].bias.fill_(-k * float(z.mean()) + shift)

@@ -28,7 +28,7 @@ pytest.importorskip("onnxscript")
 ort = pytest.importorskip("onnxruntime")
 
 import fairmot  # noqa: E402
-from streams import make_clip  # noqa: E402
+from streams import calibrate_heatmap, make_clip  # noqa: E402
 from fairmot import cli  # noqa: E402
 from fairmot.export import export_onnx  # noqa: E402
 from fairmot.onnx_backend import MIN_ONNXRUNTIME_VERSION, OnnxModel  # noqa: E402
@@ -215,11 +215,8 @@ def network():
     torch.manual_seed(0)
     net = randomize_network(fairmot.build_model())
     x = to_input_tensor(letterbox(make_clip(1)[0], *IMG_SIZE)[0])
+    calibrate_heatmap(net, x)
     with torch.no_grad():
-        z = net(x)["hm"] - net.hm[-1].bias
-        k = 1.5 / float(z.std())
-        net.hm[-1].weight.mul_(k)
-        net.hm[-1].bias.fill_(-k * float(z.mean()) - 4.0)
         z = net(x)["wh"] - net.wh[-1].bias.view(1, -1, 1, 1)
         net.wh[-1].weight.mul_(0.3 / float(z.std()))
         net.wh[-1].bias.copy_(torch.tensor([3.0, 6.0, 3.0, 6.0]))

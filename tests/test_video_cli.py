@@ -11,7 +11,7 @@ cv2 = pytest.importorskip("cv2")
 torch = pytest.importorskip("torch")
 
 import fairmot  # noqa: E402
-from streams import make_clip  # noqa: E402
+from streams import calibrate_heatmap, make_clip  # noqa: E402
 from fairmot import cli  # noqa: E402
 from fairmot.api import FrameTracks, Tracker, filter_tracks, track_video  # noqa: E402
 from fairmot.video import (  # noqa: E402
@@ -70,11 +70,8 @@ def model():
     torch.manual_seed(0)
     net = fairmot.build_model().eval()
     x = to_input_tensor(letterbox(make_clip(1)[0], *IMG_SIZE)[0])
+    calibrate_heatmap(net, x)
     with torch.no_grad():
-        z = net(x)["hm"] - net.hm[-1].bias
-        k = 1.5 / float(z.std())
-        net.hm[-1].weight.mul_(k)
-        net.hm[-1].bias.fill_(-k * float(z.mean()) - 4.0)
         net.wh[-1].weight.zero_()
         net.wh[-1].bias.copy_(torch.tensor([3.0, 6.0, 3.0, 6.0]))  # ltrb in output-map units
     return net
