@@ -13,14 +13,13 @@ Shapes: input ``N x 3 x H x W`` (H, W multiples of 32), output ``{head: N x C x 
 """
 from __future__ import annotations
 
-import math
 from typing import Mapping
 
 import torch
 from torch import Tensor, nn
 
 from ..ops import DCN
-from .dla_seg import DeformConv
+from .dla_seg import DeformConv, bilinear_kernel
 from .heads import add_heads, check_heads
 
 __all__ = ["PoseResNetDCN", "PoseResNetFPNDCN", "RESNET_SPECS", "resnet_dcn"]
@@ -92,11 +91,7 @@ def _fill_up_weights_first_channel(up: nn.ConvTranspose2d) -> None:
     the bilinear kernel in ``weight[c, 0]`` for every c; the other entries keep their default
     initialisation."""
     w = up.weight
-    k = w.shape[2]
-    f = math.ceil(k / 2)
-    c = (2 * f - 1 - f % 2) / (2.0 * f)
-    v = torch.tensor([1 - abs(i / f - c) for i in range(k)], dtype=torch.float64)
-    w[:, 0] = torch.outer(v, v).to(w.dtype)
+    w[:, 0] = bilinear_kernel(w.shape[2]).to(w.dtype)
 
 
 class _ResNetBackbone(nn.Module):
