@@ -3,18 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <string>
-#include <vector>
-
-#ifndef FAIRMOT_TORCH_VERSION
-#define FAIRMOT_TORCH_VERSION "unknown"
-#endif
-#ifndef FAIRMOT_CUDA_VERSION
-#define FAIRMOT_CUDA_VERSION ""
-#endif
-#ifndef FAIRMOT_CUDA_ARCHS
-#define FAIRMOT_CUDA_ARCHS ""
-#endif
+#include "fairmot_build_config.h"  // generated at configure time
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "fairmot._C: torch operators (deformable convolution, heatmap decoding)";
@@ -25,5 +14,6 @@ PYBIND11_MODULE(_C, m) {
 #endif
   m.attr("torch_version") = FAIRMOT_TORCH_VERSION;  // torch the module was compiled against
   m.attr("cuda_version") = FAIRMOT_CUDA_VERSION;    // CUDA toolkit of the build ("" without CUDA)
-  m.attr("cuda_archs") = FAIRMOT_CUDA_ARCHS;        // e.g. "90" or "80;86;90"
+  m.attr("cuda_archs") = FAIRMOT_CUDA_ARCHS;        // CMake form, e.g. "90-real" or "80-real;90"
+  m.attr("build_policy") = FAIRMOT_BUILD_POLICY;    // why these kernels were built, and how to change it
 }

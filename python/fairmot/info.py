@@ -54,8 +54,9 @@ def warnings_for(info: dict) -> list[str]:
         if info.get("cuda_available") and not info["ops_with_cuda"]:
             out.append("a GPU is available but the operators were built without CUDA kernels (CPU only)")
         if info.get("cuda_available") and info["ops_with_cuda"]:
-            archs = set(str(info["ops_cuda_archs"]).replace(" ", "").split(";"))
-            missing = [a for a in info.get("gpu_archs", []) if a not in archs and "native" not in archs]
+            archs = {a.split("-")[0] for a in str(info["ops_cuda_archs"]).replace(" ", "").split(";")}
+            missing = [a for a in info.get("gpu_archs", []) if a not in archs and archs.isdisjoint(
+                {"native", "all", "all-major"})]
             if missing:
                 out.append(f"no CUDA kernels for this GPU's architecture(s) {missing}; built for {sorted(archs)}")
     elif info.get("torch") is not None:

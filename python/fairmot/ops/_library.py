@@ -113,4 +113,5 @@ def build_info() -> dict:
         "torch_version": _C.torch_version,
         "cuda_version": _C.cuda_version,
         "cuda_archs": _C.cuda_archs,
+        "build_policy": _C.build_policy,
     }
