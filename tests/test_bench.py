@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("cv2")
+import cv2  # noqa: E402,F401
 pytest.importorskip("torch")
 
 from fairmot import cli  # noqa: E402

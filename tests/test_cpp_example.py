@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-tracking = pytest.importorskip("fairmot.tracking")
+import fairmot.tracking as tracking  # noqa: E402
 
 from streams import make_stream  # noqa: E402
 

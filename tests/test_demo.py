@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-cv2 = pytest.importorskip("cv2")
+import cv2  # noqa: E402
 torch = pytest.importorskip("torch")
-pytest.importorskip("motmetrics")
+import motmetrics  # noqa: E402,F401
 
 from fairmot import cli  # noqa: E402
 from fairmot.demo import DEMO_SEED_BASE, run_demo  # noqa: E402

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytest.importorskip("cv2")
+import cv2  # noqa: E402,F401
 F = torch.nn.functional
 
 from fairmot.detector import Detector  # noqa: E402

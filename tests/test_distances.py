@@ -9,7 +9,7 @@ import pytest
 import scipy.linalg
 from scipy.spatial.distance import cdist
 
-tracking = pytest.importorskip("fairmot.tracking")
+import fairmot.tracking as tracking  # noqa: E402
 
 INF = np.inf
 CHI2_4 = 9.4877

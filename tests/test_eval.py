@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("motmetrics")
-pytest.importorskip("pandas")
+import motmetrics  # noqa: E402,F401
+import pandas  # noqa: E402,F401
 
 from fairmot import cli  # noqa: E402
 from fairmot import eval as fe  # noqa: E402

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-_tracker = pytest.importorskip("fairmot._tracker")
+from fairmot import _tracker  # noqa: E402
 kernels = _tracker._lapjv_kernels
 
 LENGTHS = [0, 1, 2, 3, 5, 8, 15, 16, 17, 23, 24, 31, 33, 64, 101, 603]

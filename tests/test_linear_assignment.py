@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-tracking = pytest.importorskip("fairmot.tracking")
+import fairmot.tracking as tracking  # noqa: E402
 
 INF = np.inf
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytest.importorskip("fairmot.ops")
+import fairmot.ops  # noqa: E402,F401
 
 import fairmot  # noqa: E402
 from fairmot.models import build_model, infer_arch, load_model, save_checkpoint  # noqa: E402

@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 if not torch.cuda.is_available():
     pytest.skip("no CUDA device", allow_module_level=True)
-fairmot_ops = pytest.importorskip("fairmot.ops")
+import fairmot.ops as fairmot_ops  # noqa: E402
 torchvision = pytest.importorskip("torchvision")
 
 if not fairmot_ops.build_info()["with_cuda"]:

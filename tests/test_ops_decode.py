@@ -18,7 +18,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-ops = pytest.importorskip("fairmot.ops")
+import fairmot.ops as ops  # noqa: E402
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402

@@ -27,7 +27,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-ops = pytest.importorskip("fairmot.ops")
+import fairmot.ops as ops  # noqa: E402
 torchvision_ops = pytest.importorskip("torchvision.ops")
 tv_deform_conv2d = torchvision_ops.deform_conv2d
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("cv2")
+import cv2  # noqa: E402,F401
 from fairmot.pipeline import (  # noqa: E402
     affine_to_frame,
     letterbox,

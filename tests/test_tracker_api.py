@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-tracking = pytest.importorskip("fairmot.tracking")
+import fairmot.tracking as tracking  # noqa: E402
 JDETracker = tracking.JDETracker
 
 from reference_tracker import ReferenceJDETracker  # noqa: E402

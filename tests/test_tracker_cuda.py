@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 if not torch.cuda.is_available():
     pytest.skip("no CUDA device", allow_module_level=True)
-pytest.importorskip("cv2")
+import cv2  # noqa: E402,F401
 
 import fairmot  # noqa: E402
 from fairmot.data.synthetic import SceneConfig, render_sequence  # noqa: E402

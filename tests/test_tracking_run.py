@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("cv2")
+import cv2  # noqa: E402,F401
 
 from fairmot.api import FrameTracks  # noqa: E402
 from fairmot.tracking_run import TrackingRun  # noqa: E402

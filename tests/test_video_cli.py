@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-cv2 = pytest.importorskip("cv2")
+import cv2  # noqa: E402
 torch = pytest.importorskip("torch")
 
 import fairmot  # noqa: E402
