@@ -30,3 +30,17 @@ def test_missing_cuda_kernels_for_the_gpu_are_warned():
     assert any("architecture" in w for w in info.warnings_for(data))
     data["ops_with_cuda"] = False
     assert any("without CUDA" in w for w in info.warnings_for(data))
+
+
+def test_info_prints_the_build_policy_and_how_to_change_it():
+    proc = subprocess.run([sys.executable, "-m", "fairmot.info"], capture_output=True, text=True, check=True)
+    assert "ops_build_policy" in proc.stdout and "kernels" in proc.stdout
+    assert "FAIRMOT_CUDA_ARCH_LIST" in proc.stdout and "FAIRMOT_WITH_CUDA=OFF" in proc.stdout
+
+
+def test_cmake_architecture_spellings_count_as_built_for_the_gpu():
+    data = {"ops": "ok", "ops_torch_version": "2.14.1", "torch": "2.14.1", "cuda_available": True,
+            "ops_with_cuda": True, "ops_cuda_archs": "80-real;90", "gpu_archs": ["90", "80"]}
+    assert not info.warnings_for(data)
+    data["gpu_archs"] = ["86"]
+    assert any("86" in w for w in info.warnings_for(data))

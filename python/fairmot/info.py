@@ -9,6 +9,13 @@ import platform
 import sys
 
 
+#: How to change what was built (the policy is in the README, "Build policy").
+REBUILD_HINT = (
+    "to change it, rebuild: FAIRMOT_CUDA_ARCH_LIST='8.0;9.0' (CUDA kernels for those GPUs) or "
+    "FAIRMOT_WITH_CUDA=OFF (CPU only) pip install --no-build-isolation --no-deps --force-reinstall <fairmot source>"
+)
+
+
 def collect() -> dict:
     """Build and runtime facts as a dict (also used by tests and bug reports)."""
     from . import __version__
@@ -39,6 +46,7 @@ def collect() -> dict:
 
         info["ops"] = "ok"
         info.update({f"ops_{k}": v for k, v in build_info().items()})
+        info["ops_rebuild"] = REBUILD_HINT
     except ImportError as exc:
         info["ops"] = f"failed to load: {exc}"
     return info
