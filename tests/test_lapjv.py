@@ -1,13 +1,17 @@
 """Tests for ``fairmot.tracking.lapjv``.
 
-Semantics checked (lap.lapjv compatible, plus the documented extensions):
+Semantics checked (lap.lapjv compatible, plus the documented extensions; the
+cases where lap's own answer is the reference are in
+tests/test_lapjv_lap_compat.py):
 
 * returns ``(total_cost, x, y)``; ``x[i]`` is the column of row ``i`` or -1,
   ``y[j]`` the row of column ``j`` or -1, ``total_cost`` the sum of the costs
   of the assigned pairs;
-* ``+inf`` entries are forbidden pairs, never assigned; with ``cost_limit``
-  infinite the solver returns the minimum-cost matching among those with the
-  maximum number of finite pairs;
+* ``+inf`` entries are forbidden pairs. With ``partial=True`` they are never
+  assigned: with ``cost_limit`` infinite the solver returns the minimum-cost
+  matching among those with the maximum number of finite pairs. Without it
+  (lap's behaviour) an infeasible problem gets that matching completed with
+  forbidden pairs and a total of inf;
 * with a finite ``cost_limit`` t the problem is the padded (n+m)x(n+m) one:
   minimise sum(matched c_ij) + t/2 * (#unmatched rows + #unmatched cols);
 * NaN / -inf -> ValueError; non-square without extend_cost (and cost_limit
@@ -317,8 +321,8 @@ def test_one_by_one():
     np.testing.assert_array_equal(y, [0])
 
 
-def test_one_by_one_inf_is_unassigned():
-    total, x, y = solve(np.array([[INF]]))
+def test_one_by_one_inf_is_unassigned_in_partial_mode():
+    total, x, y = solve(np.array([[INF]]), partial=True)
     assert total == 0.0
     np.testing.assert_array_equal(x, [-1])
     np.testing.assert_array_equal(y, [-1])
@@ -333,25 +337,25 @@ def test_one_by_one_above_cost_limit_is_unassigned():
     np.testing.assert_array_equal(x, [0])
 
 
-def test_row_all_inf_square_matrix_stays_unassigned():
+def test_row_all_inf_square_matrix_stays_unassigned_in_partial_mode():
     cost = np.array([[INF, INF, INF], [1.0, 2.0, 9.0], [4.0, 3.0, 8.0]])
-    total, x, y = solve(cost)
+    total, x, y = solve(cost, partial=True)
     assert x[0] == -1
     np.testing.assert_array_equal(x, [-1, 0, 1])
     np.testing.assert_array_equal(y, [1, 2, -1])
     assert total == 4.0
 
 
-def test_column_all_inf_square_matrix_stays_unassigned():
+def test_column_all_inf_square_matrix_stays_unassigned_in_partial_mode():
     cost = np.array([[INF, INF, INF], [1.0, 2.0, 9.0], [4.0, 3.0, 8.0]]).T.copy()
-    total, x, y = solve(cost)
+    total, x, y = solve(cost, partial=True)
     np.testing.assert_array_equal(y, [-1, 0, 1])
     assert total == 4.0
 
 
-def test_row_all_inf_with_extend_cost():
+def test_row_all_inf_with_extend_cost_in_partial_mode():
     cost = np.array([[INF, INF, INF, INF], [5.0, 1.0, 7.0, 2.0]])
-    total, x, y = solve(cost, extend_cost=True)
+    total, x, y = solve(cost, extend_cost=True, partial=True)
     np.testing.assert_array_equal(x, [-1, 1])
     np.testing.assert_array_equal(y, [-1, 1, -1, -1])
     assert total == 1.0
@@ -369,12 +373,13 @@ def test_row_all_inf_with_cost_limit():
     assert total == 1.0
 
 
-def test_all_inf_matrix_assigns_nothing():
-    for kw in [{}, {"extend_cost": True}, {"cost_limit": 1.0}]:
+def test_all_inf_matrix_assigns_nothing_in_partial_mode_or_with_cost_limit():
+    for kw in [{"partial": True}, {"extend_cost": True, "partial": True}, {"cost_limit": 1.0},
+               {"cost_limit": 1.0, "partial": True}]:
         total, x, y = solve(np.full((4, 4), INF), **kw)
         assert total == 0.0
         assert np.all(x == -1) and np.all(y == -1)
-    total, x, y = solve(np.full((3, 5), INF), extend_cost=True)
+    total, x, y = solve(np.full((3, 5), INF), extend_cost=True, partial=True)
     assert total == 0.0 and np.all(x == -1) and np.all(y == -1)
 
 
@@ -580,7 +585,7 @@ def test_random_inf_maximum_finite_cardinality_then_minimum_cost():
             m = n
         cost = rng.uniform(-5.0, 10.0, size=(n, m))
         cost[rng.random((n, m)) < rng.uniform(0.3, 0.9)] = INF
-        total, x, y = solve(cost, extend_cost=(n != m))
+        total, x, y = solve(cost, extend_cost=(n != m), partial=True)
         rows, cols = pairs(x)
         assert np.all(np.isfinite(cost[rows, cols])), (cost.tolist(), x)
         kref, cref = ref_maxcard_mincost(cost)
@@ -743,7 +748,7 @@ def test_cost_limit_matching_unique_optimum_equals_reference_matching():
 
 
 def test_matches_lap_lapjv_on_tracker_like_matrices():
-    lap = pytest.importorskip("lap")
+    import lap  # a test dependency (requirements-ci.txt): always installed
     rng = np.random.default_rng(3001)
     compared = 0
     for k in range(1500):
@@ -796,7 +801,7 @@ _settings = settings(max_examples=300, deadline=None, derandomize=True,
 @given(cost=_matrices)
 def test_property_extend_cost_max_cardinality_min_cost(cost):
     n, m = cost.shape
-    total, x, y = solve(cost, extend_cost=True)
+    total, x, y = solve(cost, extend_cost=True, partial=True)
     rows, cols = pairs(x)
     assert np.all(np.isfinite(cost[rows, cols]))
     kref, cref = ref_maxcard_mincost(cost)
@@ -820,7 +825,7 @@ def test_property_cost_limit_padded_objective(cost, t):
                        shape=st.integers(0, 6).map(lambda k: (k, k)),
                        elements=_elem))
 def test_property_square_without_extend_cost(cost):
-    total, x, y = solve(cost)
+    total, x, y = solve(cost, partial=True)
     rows, cols = pairs(x)
     assert np.all(np.isfinite(cost[rows, cols]))
     kref, cref = ref_maxcard_mincost(cost)
@@ -873,10 +878,13 @@ _HARD_SCRIPT = textwrap.dedent("""
     import numpy as np
     import fairmot.tracking as T
 
-    def check(c, kw):
+    def check(c, kw, partial):
+        # partial=True: no forbidden pair is ever assigned. Default (lap's
+        # behaviour): without a cost_limit the smaller side is assigned
+        # completely, and a forbidden pair implies a total of inf.
         n, m = c.shape
         try:
-            total, x, y = T.lapjv(c, **kw)
+            total, x, y = T.lapjv(c, partial=partial, **kw)
         except (ValueError, OverflowError) as e:
             return "RAISED " + type(e).__name__
         x = np.asarray(x).astype(np.int64)
@@ -888,15 +896,23 @@ _HARD_SCRIPT = textwrap.dedent("""
         rows = np.flatnonzero(x >= 0)
         if not np.all(y[x[rows]] == rows) or np.sum(y >= 0) != len(rows):
             return "BAD x/y inconsistent"
-        if not np.all(np.isfinite(c[rows, x[rows]])):
+        forbidden = not np.all(np.isfinite(c[rows, x[rows]]))
+        if forbidden and (partial or "cost_limit" in kw):
             return "BAD inf pair assigned"
+        if not partial and "cost_limit" not in kw:
+            if len(rows) != min(n, m):
+                return "BAD incomplete assignment without partial"
+            if forbidden and total != np.inf:
+                return "BAD inf pair with a finite total"
         return "OK %d" % len(rows)
 
     for name, setup in CASES:
         print("START", name, flush=True)
         ns = {"np": np}
         exec(setup, ns)
-        print("RESULT", name, check(ns["c"], ns["kw"]), flush=True)
+        a = check(ns["c"], ns["kw"], True)
+        b = check(ns["c"], ns["kw"], False)
+        print("RESULT", name, a if not a.startswith(("OK", "RAISED")) else b, flush=True)
 """)
 
 _HARD_TIMEOUT = 40.0
@@ -950,7 +966,7 @@ def test_adversarial_finite_inputs_return_a_valid_matching():
         (1.0 + np.random.default_rng(6).integers(0, 3, (60, 60)) * 1e-16, {}),
     ]
     for cost, kw in cases:
-        total, x, y = solve(cost, **kw)
+        total, x, y = solve(cost, partial=True, **kw)
         if "cost_limit" not in kw:
             kref, cref = ref_maxcard_mincost(cost)
             assert int(np.sum(x >= 0)) == kref

@@ -6,10 +6,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "fairmot/tracker/distances.hpp"
 #include "fairmot/tracker/jde_tracker.hpp"
@@ -77,43 +79,65 @@ I64Array vec_to_array(const std::vector<int64_t>& v) {
 }
 
 // ---------------------------------------------------------------- assignment
+// x / y come back as int32 like lap's (int64 only for a dimension beyond the
+// int32 range, which lap cannot solve at all).
+template <typename Index>
+py::array_t<Index> narrow_copy(const int64_t* src, int64_t count) {
+  py::array_t<Index> out(static_cast<py::ssize_t>(count));
+  Index* dst = out.mutable_data();
+  for (int64_t k = 0; k < count; ++k) dst[k] = static_cast<Index>(src[k]);
+  return out;
+}
+
 template <typename T>
-py::tuple run_lapjv(const T* data, int64_t n, int64_t m, bool extend_cost, double cost_limit) {
-  I64Array x(static_cast<py::ssize_t>(n)), y(static_cast<py::ssize_t>(m));
-  int64_t* px = x.mutable_data();
-  int64_t* py_ = y.mutable_data();
+py::tuple run_lapjv(const T* data, int64_t n, int64_t m, bool extend_cost, double cost_limit, bool return_cost,
+                    bool partial) {
+  std::vector<int64_t> xy(static_cast<size_t>(n + m));
+  int64_t* px = xy.data();
+  int64_t* py_ = px + n;
   double total;
   if (n * m > kGilThreshold) {
     py::gil_scoped_release nogil;
-    total = lapjv_into(data, n, m, extend_cost, cost_limit, px, py_);
+    total = lapjv_into(data, n, m, extend_cost, cost_limit, px, py_, partial);
   } else {
-    total = lapjv_into(data, n, m, extend_cost, cost_limit, px, py_);
+    total = lapjv_into(data, n, m, extend_cost, cost_limit, px, py_, partial);
   }
+  py::array x, y;
+  if (std::max(n, m) <= static_cast<int64_t>(std::numeric_limits<int32_t>::max())) {
+    x = narrow_copy<int32_t>(px, n);
+    y = narrow_copy<int32_t>(py_, m);
+  } else {
+    x = narrow_copy<int64_t>(px, n);
+    y = narrow_copy<int64_t>(py_, m);
+  }
+  if (!return_cost) return py::make_tuple(std::move(x), std::move(y));
   return py::make_tuple(total, std::move(x), std::move(y));
 }
 
-py::tuple py_lapjv(py::handle cost, bool extend_cost, double cost_limit) {
+py::tuple py_lapjv(py::handle cost, bool extend_cost, double cost_limit, bool return_cost, bool partial) {
   py::array arr = as_numeric_array(cost, "cost");
   if (arr.ndim() != 2) throw py::value_error("cost must be a 2-D matrix, got shape " + shape_str(arr));
   const int64_t n = arr.shape(0), m = arr.shape(1);
   const bool contiguous = (arr.flags() & py::array::c_style) != 0;
   if (contiguous && is_dtype(arr, 'f', 4)) {
-    return run_lapjv(static_cast<const float*>(arr.data()), n, m, extend_cost, cost_limit);
+    return run_lapjv(static_cast<const float*>(arr.data()), n, m, extend_cost, cost_limit, return_cost, partial);
   }
   if (contiguous && is_dtype(arr, 'f', 8)) {
-    return run_lapjv(static_cast<const double*>(arr.data()), n, m, extend_cost, cost_limit);
+    return run_lapjv(static_cast<const double*>(arr.data()), n, m, extend_cost, cost_limit, return_cost, partial);
   }
   F64Array c = F64Array::ensure(arr);
-  return run_lapjv(c.data(), n, m, extend_cost, cost_limit);
+  return run_lapjv(c.data(), n, m, extend_cost, cost_limit, return_cost, partial);
 }
 
-// lapjv(cost, extend_cost=False, cost_limit=inf) as a METH_FASTCALL function:
-// pybind11's generic keyword handling costs more than a 10x10 solve.
+// lapjv(cost, extend_cost=False, cost_limit=inf, return_cost=True, *, partial=False)
+// as a METH_FASTCALL function: pybind11's generic keyword handling costs more
+// than a 10x10 solve. The first four parameters are lap.lapjv's, in its order.
 PyObject* lapjv_fastcall(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-  static const char* const names[] = {"cost", "extend_cost", "cost_limit"};
-  PyObject* vals[3] = {nullptr, nullptr, nullptr};
-  if (nargs > 3) {
-    PyErr_Format(PyExc_TypeError, "lapjv() takes at most 3 positional arguments (%zd given)", nargs);
+  constexpr int kParams = 5, kPositional = 4;
+  static const char* const names[kParams] = {"cost", "extend_cost", "cost_limit", "return_cost", "partial"};
+  PyObject* vals[kParams] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  if (nargs > kPositional) {
+    PyErr_Format(PyExc_TypeError, "lapjv() takes at most %d positional arguments (%zd given)", kPositional, nargs);
     return nullptr;
   }
   for (Py_ssize_t k = 0; k < nargs; ++k) vals[k] = args[k];
@@ -121,7 +145,7 @@ PyObject* lapjv_fastcall(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyO
   for (Py_ssize_t k = 0; k < nkw; ++k) {
     PyObject* key = PyTuple_GET_ITEM(kwnames, k);
     int slot = -1;
-    for (int q = 0; q < 3; ++q) {
+    for (int q = 0; q < kParams; ++q) {
       if (PyUnicode_CompareWithASCIIString(key, names[q]) == 0) slot = q;
     }
     if (slot < 0) {
@@ -138,11 +162,19 @@ PyObject* lapjv_fastcall(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyO
     PyErr_SetString(PyExc_TypeError, "lapjv() missing required argument 'cost'");
     return nullptr;
   }
-  bool extend_cost = false;
-  if (vals[1]) {
-    const int t = PyObject_IsTrue(vals[1]);
-    if (t < 0) return nullptr;
-    extend_cost = t != 0;
+  auto flag = [](PyObject* v, bool fallback, bool* out) {
+    if (!v) {
+      *out = fallback;
+      return true;
+    }
+    const int t = PyObject_IsTrue(v);
+    if (t < 0) return false;
+    *out = t != 0;
+    return true;
+  };
+  bool extend_cost = false, return_cost = true, partial = false;
+  if (!flag(vals[1], false, &extend_cost) || !flag(vals[3], true, &return_cost) || !flag(vals[4], false, &partial)) {
+    return nullptr;
   }
   double cost_limit = std::numeric_limits<double>::infinity();
   if (vals[2]) {
@@ -150,7 +182,7 @@ PyObject* lapjv_fastcall(PyObject*, PyObject* const* args, Py_ssize_t nargs, PyO
     if (cost_limit == -1.0 && PyErr_Occurred()) return nullptr;
   }
   try {
-    return py_lapjv(vals[0], extend_cost, cost_limit).release().ptr();
+    return py_lapjv(vals[0], extend_cost, cost_limit, return_cost, partial).release().ptr();
   } catch (py::error_already_set& e) {
     e.restore();
   } catch (py::builtin_exception& e) {
@@ -458,13 +490,16 @@ PYBIND11_MODULE(_tracker, m) {
   static PyMethodDef lapjv_def = {
       "lapjv", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(&lapjv_fastcall)),
       METH_FASTCALL | METH_KEYWORDS,
-      "lapjv(cost, extend_cost=False, cost_limit=inf) -> (total_cost, x, y)\n\n"
-      "Solve a dense linear assignment problem (Jonker-Volgenant).\n\n"
-      "cost: (N, M) real matrix (float32/float64 used as is, other real dtypes cast to float64).\n"
-      "Returns x (N,) int64 column of each row or -1, y (M,) int64 row of each column or -1, and\n"
-      "total_cost, the sum of cost over assigned pairs. +inf marks a forbidden pair; NaN and -inf\n"
-      "raise ValueError. A non-square matrix needs extend_cost=True. A finite cost_limit solves the\n"
-      "thresholded problem of lap.lapjv (see fairmot.tracking.lapjv)."};
+      "lapjv(cost, extend_cost=False, cost_limit=inf, return_cost=True, *, partial=False)\n"
+      "    -> (total_cost, x, y), or (x, y) with return_cost=False\n\n"
+      "Drop-in for lap.lapjv (Jonker-Volgenant dense linear assignment); see\n"
+      "fairmot.tracking.lapjv and docs/compatibility.md.\n\n"
+      "cost: (N, M) real matrix. x (N,) int32: column of each row or -1; y (M,) int32: row of each\n"
+      "column or -1; total_cost: sum of cost over the assigned pairs. +inf is a forbidden pair: when\n"
+      "no complete assignment of finite cost exists (cost_limit=inf), a complete one of total inf\n"
+      "is returned, as lap does; partial=True instead returns the cheapest matching of maximum size\n"
+      "with -1 for the unmatched and a finite total. NaN and -inf raise ValueError. A non-square\n"
+      "matrix needs extend_cost=True. A finite cost_limit solves lap's thresholded problem."};
   m.add_object("lapjv", py::reinterpret_steal<py::object>(PyCFunction_NewEx(&lapjv_def, nullptr, m.ptr())));
   m.def("linear_assignment", &py_linear_assignment, py::arg("cost"), py::arg("thresh"),
         "FairMOT's linear_assignment(cost, thresh) -> (matches (K, 2), unmatched_rows, unmatched_cols).");

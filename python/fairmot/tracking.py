@@ -35,18 +35,35 @@ CHI2INV95 = {1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877, 5: 11.070, 6: 12.592, 7
 
 # ------------------------------------------------------------------ assignment
 
-#: ``lapjv(cost, extend_cost=False, cost_limit=inf) -> (total_cost, x, y)``
+#: ``lapjv(cost, extend_cost=False, cost_limit=inf, return_cost=True, *, partial=False)
+#: -> (total_cost, x, y)``, or ``(x, y)`` with ``return_cost=False``
 #:
-#: Dense linear assignment with the semantics of ``lap.lapjv``. ``cost`` is an
-#: (N, M) real matrix; ``x`` (N,) holds the column of each row and ``y`` (M,)
-#: the row of each column, -1 where unassigned (int64); ``total_cost`` is the
-#: sum of ``cost`` over assigned pairs.
+#: Dense linear assignment, a drop-in for ``lap.lapjv`` (lap / lapx 0.5.x):
+#: same parameters in the same order, same results; the differences are
+#: listed in docs/compatibility.md. ``cost`` is an (N, M) real matrix; ``x``
+#: (N,) holds the column of each row and ``y`` (M,) the row of each column,
+#: -1 where unassigned (int32, as lap); ``total_cost`` is the sum of ``cost``
+#: over the assigned pairs (a Python float, summed as numpy sums, so it is
+#: lap's total bit for bit when ``x`` is the same). Where the optimum is
+#: unique, ``x`` and ``y`` are lap's; among several optima either may be
+#: returned.
 #:
-#: * ``+inf`` marks a forbidden pair and is never assigned. If forbidden pairs
-#:   make a complete assignment impossible, the cheapest matching among those
-#:   with the most pairs is returned (lap would return a pair of cost inf).
-#: * ``NaN`` and ``-inf`` raise ``ValueError``; so does a non-square matrix
-#:   without ``extend_cost=True``.
+#: * ``+inf`` marks a forbidden pair. If forbidden pairs leave no complete
+#:   assignment of finite cost (``cost_limit`` infinite; complete = the
+#:   smaller side all assigned), the result is, as with lap, a complete
+#:   assignment with ``total_cost == inf``: test ``total_cost == inf`` to
+#:   detect infeasibility. Its finite pairs form the cheapest matching among
+#:   those with the most finite pairs; the indices of the smaller side left
+#:   over (ascending) take the lowest free indices of the other side
+#:   (ascending). lap completes the assignment arbitrarily.
+#: * ``partial=True`` (keyword only, not in lap): for such a problem return
+#:   just that cheapest matching of maximum size, -1 for the indices left
+#:   unmatched and a finite total; no forbidden pair is ever assigned. On a
+#:   feasible problem, or with a finite ``cost_limit``, it changes nothing.
+#: * ``NaN`` and ``-inf`` entries raise ``ValueError`` (lap's answer is
+#:   meaningless there); so do a NaN or ``-inf`` ``cost_limit`` and a
+#:   non-square matrix without ``extend_cost=True`` (also with a finite
+#:   ``cost_limit``, as lap 0.5).
 #: * ``extend_cost=True``: the smaller side is assigned completely.
 #: * finite ``cost_limit`` L: minimises ``sum(matched c) + L/2 * (#unmatched
 #:   rows + #unmatched columns)``, i.e. maximises ``sum(L - c)`` over matched
@@ -60,8 +77,10 @@ lapjv = _tracker.lapjv
 #: ``linear_assignment(cost, thresh) -> (matches (K, 2), unmatched_rows, unmatched_cols)``
 #:
 #: FairMOT's association primitive: ``lapjv(cost, extend_cost=True,
-#: cost_limit=thresh)``; matches in ascending row order, unmatched indices
-#: ascending (int64). An empty matrix leaves everything unmatched.
+#: cost_limit=thresh, partial=True)``, so a forbidden (``inf``) pair is never
+#: matched, even with ``thresh=inf``; matches in ascending row order,
+#: unmatched indices ascending (int64). An empty matrix leaves everything
+#: unmatched.
 linear_assignment = _tracker.linear_assignment
 
 

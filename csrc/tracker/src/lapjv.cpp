@@ -350,11 +350,55 @@ int scale_exponent(double max_abs) {
   return 100 - e;
 }
 
+// numpy's float64 pairwise summation (pairwise_sum in its loops): fewer than
+// 8 terms left to right; up to 128 terms in 8 interleaved partial sums
+// combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the remainder left to
+// right; longer runs split at a multiple of 8 near the middle.
+double pairwise_sum(const double* a, int64_t n) {
+  if (n < 8) {
+    double res = 0.0;
+    for (int64_t i = 0; i < n; ++i) res += a[i];
+    return res;
+  }
+  if (n <= 128) {
+    double r[8];
+    for (int k = 0; k < 8; ++k) r[k] = a[k];
+    int64_t i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      for (int k = 0; k < 8; ++k) r[k] += a[i + k];
+    }
+    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res += a[i];
+    return res;
+  }
+  int64_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
+}
+
+// The total of an assignment as lap reports it: numpy's sum of the assigned
+// costs (as float64) in ascending row order, starting from 0.0.
+template <typename T>
+double assignment_total(const T* cost, int64_t n, int64_t m, const int64_t* x) {
+  double small[64];
+  std::vector<double> large;
+  double* vals = small;
+  if (std::min(n, m) > 64) {
+    large.resize(static_cast<size_t>(std::min(n, m)));
+    vals = large.data();
+  }
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (x[i] >= 0) vals[k++] = static_cast<double>(cost[i * m + x[i]]);
+  }
+  return 0.0 + pairwise_sum(vals, k);
+}
+
 }  // namespace
 
 template <typename T>
 double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double cost_limit, int64_t* x,
-                  int64_t* y) {
+                  int64_t* y, bool partial) {
   if (n < 0 || m < 0) throw std::invalid_argument("cost matrix dimensions must be non-negative");
   if (std::isnan(cost_limit)) throw std::invalid_argument("cost_limit must not be NaN");
   if (cost_limit == -kInf) throw std::invalid_argument("cost_limit must not be -inf");
@@ -459,7 +503,10 @@ double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double 
       // Forbidden pairs make a complete assignment impossible: use a cost for
       // them that outweighs any difference in finite costs, which yields the
       // cheapest matching among those with the most finite pairs, then drop
-      // the forbidden pairs it had to use.
+      // the forbidden pairs it had to use (which of them it used is
+      // arbitrary). Without `partial`, the rows left over then take the
+      // lowest free columns in ascending order: lap's complete assignment of
+      // total +inf, with a canonical choice of the forbidden pairs.
       const bool any_finite = sc.lo <= sc.hi;
       const double slo = scaled(any_finite ? sc.lo : 0.0), shi = scaled(any_finite ? sc.hi : 0.0);
       const double big = shi + static_cast<double>(nr + 1) * (shi - slo) + 1.0;
@@ -470,8 +517,21 @@ double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double 
       if (!solve_complete(patched.data(), nr, nc, true, col4row)) {
         throw std::logic_error("lapjv: patched problem must be feasible");
       }
+      std::vector<char> used(static_cast<size_t>(nc), 0);
       for (int64_t i = 0; i < nr; ++i) {
-        if (c[i * nc + col4row[i]] == kInf) col4row[i] = -1;
+        if (c[i * nc + col4row[i]] == kInf) {
+          col4row[i] = -1;
+        } else {
+          used[static_cast<size_t>(col4row[i])] = 1;
+        }
+      }
+      if (!partial) {
+        int64_t next = 0;  // nr <= nc: enough free columns for the rows left over
+        for (int64_t i = 0; i < nr; ++i) {
+          if (col4row[i] >= 0) continue;
+          while (used[static_cast<size_t>(next)]) ++next;
+          col4row[i] = next++;
+        }
       }
     }
     for (int64_t i = 0; i < nr; ++i) {
@@ -482,26 +542,22 @@ double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double 
       y[col] = row;
     }
   }
-  double total = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    if (x[i] >= 0) total += static_cast<double>(cost[i * m + x[i]]);
-  }
-  return total;
+  return assignment_total(cost, n, m, x);
 }
 
 template <typename T>
-AssignmentResult lapjv(const T* cost, int64_t n, int64_t m, bool extend_cost, double cost_limit) {
+AssignmentResult lapjv(const T* cost, int64_t n, int64_t m, bool extend_cost, double cost_limit, bool partial) {
   AssignmentResult res;
   res.x.resize(static_cast<size_t>(std::max<int64_t>(n, 0)));
   res.y.resize(static_cast<size_t>(std::max<int64_t>(m, 0)));
-  res.total_cost = lapjv_into(cost, n, m, extend_cost, cost_limit, res.x.data(), res.y.data());
+  res.total_cost = lapjv_into(cost, n, m, extend_cost, cost_limit, res.x.data(), res.y.data(), partial);
   return res;
 }
 
-template double lapjv_into<float>(const float*, int64_t, int64_t, bool, double, int64_t*, int64_t*);
-template double lapjv_into<double>(const double*, int64_t, int64_t, bool, double, int64_t*, int64_t*);
-template AssignmentResult lapjv<float>(const float*, int64_t, int64_t, bool, double);
-template AssignmentResult lapjv<double>(const double*, int64_t, int64_t, bool, double);
+template double lapjv_into<float>(const float*, int64_t, int64_t, bool, double, int64_t*, int64_t*, bool);
+template double lapjv_into<double>(const double*, int64_t, int64_t, bool, double, int64_t*, int64_t*, bool);
+template AssignmentResult lapjv<float>(const float*, int64_t, int64_t, bool, double, bool);
+template AssignmentResult lapjv<double>(const double*, int64_t, int64_t, bool, double, bool);
 
 MatchResult linear_assignment(const double* cost, int64_t n, int64_t m, double thresh) {
   MatchResult out;
@@ -510,7 +566,8 @@ MatchResult linear_assignment(const double* cost, int64_t n, int64_t m, double t
     for (int64_t j = 0; j < m; ++j) out.unmatched_cols.push_back(j);
     return out;
   }
-  const AssignmentResult r = lapjv(cost, n, m, true, thresh);
+  // partial: today's tracker semantics (never a forbidden pair), whatever thresh.
+  const AssignmentResult r = lapjv(cost, n, m, true, thresh, /*partial=*/true);
   for (int64_t i = 0; i < n; ++i) {
     if (r.x[i] >= 0) {
       out.matches.push_back(i);
