@@ -1,9 +1,9 @@
 """One 1088x608 frame through the whole CPU pipeline, split by stage: fairmot vs the same network
 with ``torchvision.ops.deform_conv2d`` and the official-style torch decoding / numpy tracker.
 
-Stages (spec §7): pre-processing (letterbox, blob), network, decoding (sigmoid, peaks, top-500,
-gathers, mapping to the frame, threshold), association (``JDETracker.update``). Both sides run the
-same DLA-34 weights on the same 1920x1080 frame:
+Stages (docs/official_behaviour.md §7): pre-processing (letterbox, blob), network, decoding
+(sigmoid, peaks, top-500, gathers, mapping to the frame, threshold), association
+(``JDETracker.update``). Both sides run the same DLA-34 weights on the same 1920x1080 frame:
 
 * ``fairmot``: ``fairmot.ops`` DCN kernels, ``Detector.decode`` (fused ``heatmap_topk``), the C++
   tracker;

@@ -1,6 +1,6 @@
-"""Independent NumPy reference of the official FairMOT tracker (spec §4, §9).
+"""Independent NumPy reference of the official FairMOT tracker (docs/official_behaviour.md §4, §9).
 
-This module is written from ``shared/spec/FAIRMOT_SPEC.md`` only.  It is
+This module is written from ``docs/official_behaviour.md`` only.  It is
 deliberately slow and literal: Python lists of track objects, a Python loop
 per track for the Kalman filter, ``lap.lapjv`` for the thresholded
 assignment, the list bookkeeping exactly in the order of §4.4 step 8 (which
@@ -13,7 +13,7 @@ Differences from the official tracker, all intended:
 * the track id counter is per tracker instance (starts at 1 on construction
   and on ``reset()``), not a process-wide class attribute;
 * the input is a detection array (x1, y1, x2, y2) + scores + embeddings
-  instead of a network output (spec §3 steps 1-9 are done by the caller);
+  instead of a network output (docs/official_behaviour.md §3 steps 1-9 are done by the caller);
 * every output row reports ``det_index``, the row of the caller's input
   arrays (before the ``score > conf_thres`` filter) that the track was
   updated with / created from in this frame.

@@ -1,8 +1,8 @@
 """Seeded synthetic detection streams for tracker tests and benchmarks.
 
 ``make_stream`` produces pedestrian-like scenes (what a detector + re-ID head would emit after
-spec §3): people walking with random turns, entering and leaving, crossing each other, being
-occluded for 1..40 frames (so both lost-track recovery and the expiry of the lost buffer are
+docs/official_behaviour.md §3): people walking with random turns, entering and leaving, crossing
+each other, being occluded for 1..40 frames (so both lost-track recovery and the expiry of the lost buffer are
 exercised), a few appearance changes (re-ID failures), near-duplicate detections, clutter that
 fires for a few frames, random false positives, and scores spread around and below the usual
 0.4 threshold.  Detection order is shuffled per frame.
@@ -340,7 +340,8 @@ def scripted_stream(objects, n_frames: int, dim: int = 128, seed: int = 0, shuff
 
 
 # --------------------------------------------------------------------------------------------
-# Scripted scenarios with known expected behaviour (spec §4.4 consequences, §4.8, §4.9, §4.11)
+# Scripted scenarios with known expected behaviour
+# (docs/official_behaviour.md §4.4 consequences, §4.8, §4.9, §4.11)
 # --------------------------------------------------------------------------------------------
 class Scenario:
     """frames/labels from :func:`scripted_stream`, tracker keyword arguments, and ``check``:

@@ -1,4 +1,4 @@
-"""MOT gt -> JDE labels (``fairmot convert-labels``, spec §5.1) on fake MOT sequences."""
+"""MOT gt -> JDE labels (``fairmot convert-labels``, docs/official_behaviour.md §5.1) on fake MOT sequences."""
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,4 @@
-"""Training augmentation (spec §5.2): hsv_jitter, random_affine and helpers."""
+"""Training augmentation (docs/official_behaviour.md §5.2): hsv_jitter, random_affine and helpers."""
 from __future__ import annotations
 
 import math

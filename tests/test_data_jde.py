@@ -1,4 +1,4 @@
-"""JDE training dataset (spec §5.1 - §5.3) on a tiny dataset written by the test."""
+"""JDE training dataset (docs/official_behaviour.md §5.1 - §5.3) on a tiny dataset written by the test."""
 from __future__ import annotations
 
 import json

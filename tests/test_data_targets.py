@@ -1,4 +1,4 @@
-"""Training targets (spec §5.3): gaussian_radius, draw_umich_gaussian, build_targets."""
+"""Training targets (docs/official_behaviour.md §5.3): gaussian_radius, draw_umich_gaussian, build_targets."""
 from __future__ import annotations
 
 import math

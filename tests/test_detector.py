@@ -1,4 +1,4 @@
-"""Detector.decode against an official-style transcription of spec §3 (steps 1-10)."""
+"""Detector.decode against an official-style transcription of docs/official_behaviour.md §3 (steps 1-10)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,5 @@
 """Tests for ``fairmot.tracking.iou_distance``, ``embedding_distance`` and
-``fuse_motion`` (spec §4.4 step 3, §4.7, §9).
+``fuse_motion`` (docs/official_behaviour.md §4.4 step 3, §4.7, §9).
 
 References are float64 numpy / scipy code written here.
 """

@@ -1,4 +1,5 @@
-"""MOT Challenge evaluation (``fairmot.eval``, ``fairmot eval``): official FairMOT conventions (spec section 6)."""
+"""MOT Challenge evaluation (``fairmot.eval``, ``fairmot eval``): official FairMOT conventions
+(docs/official_behaviour.md §6)."""
 from __future__ import annotations
 
 import csv

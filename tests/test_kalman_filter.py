@@ -1,4 +1,4 @@
-"""Tests for ``fairmot.tracking.KalmanFilter`` (spec §4.5).
+"""Tests for ``fairmot.tracking.KalmanFilter`` (docs/official_behaviour.md §4.5).
 
 8-D constant velocity filter, dt = 1, std_weight_position 1/20,
 std_weight_velocity 1/160, all float64.  Each method accepts one track
@@ -6,7 +6,7 @@ std_weight_velocity 1/160, all float64.  Each method accepts one track
 against measurements (M, 4) returns (N, M).
 
 The reference below is an independent float64 numpy/scipy transcription of
-the spec.
+docs/official_behaviour.md §4.5.
 """
 
 import numpy as np

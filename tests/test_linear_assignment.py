@@ -1,4 +1,4 @@
-"""Tests for ``fairmot.tracking.linear_assignment`` (spec §4.6).
+"""Tests for ``fairmot.tracking.linear_assignment`` (docs/official_behaviour.md §4.6).
 
 linear_assignment(C, thresh) -> (matches (K, 2), unmatched_rows, unmatched_cols):
 empty C -> everything unmatched; otherwise the thresholded problem

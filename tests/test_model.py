@@ -2,9 +2,9 @@
 
 Oracles:
 
-* the spec's list of the 402 state-dict entries of the official default model
-  (``spec/fairmot_dla34_state_dict_keys.txt``: keys, shapes, order) and its parameter count;
-* a functional re-statement of the network written directly from spec §1.3-1.6 (plain
+* the list of the 402 state-dict entries of the official default model (docs/official_behaviour.md §1.7;
+  ``tests/data/fairmot_dla34_state_dict_keys.txt``: keys, shapes, order) and its parameter count;
+* a functional re-statement of the network written directly from docs/official_behaviour.md §1.3-1.6 (plain
   ``F.conv2d`` / ``F.batch_norm`` / ``torchvision.ops.deform_conv2d`` on the state dict, with the
   root concatenation orders spelled out level by level), compared in float64 with random weights;
 * the init rules of §1.5-1.6 (bilinear transposed convs, head biases, zero offset convs);
@@ -26,12 +26,8 @@ from torch import nn
 
 import fairmot.models as models  # noqa: E402
 
-SPEC_KEYS = Path(__file__).resolve().parents[1].parent / "shared" / "spec" / "fairmot_dla34_state_dict_keys.txt"
-_CANDIDATES = [
-    SPEC_KEYS,
-    Path("/work/shared/spec/fairmot_dla34_state_dict_keys.txt"),
-    Path(__file__).resolve().parent / "data" / "fairmot_dla34_state_dict_keys.txt",
-]
+#: the official default model's state-dict entries (docs/official_behaviour.md §1.7), shipped with the tests
+SPEC_KEYS = Path(__file__).resolve().parent / "data" / "fairmot_dla34_state_dict_keys.txt"
 
 N_PARAMS = 19_836_711
 HEAD_ORDER = ["hm", "wh", "id", "reg"]
@@ -39,16 +35,13 @@ HEAD_ORDER = ["hm", "wh", "id", "reg"]
 
 # ----------------------------------------------------------------------------------- helpers
 def _spec_entries() -> list[tuple[str, tuple[int, ...]]]:
-    for p in _CANDIDATES:
-        if p.is_file():
-            out = []
-            for line in p.read_text().splitlines():
-                if not line.strip():
-                    continue
-                key, shape = line.split()
-                out.append((key, () if shape == "scalar" else tuple(int(d) for d in shape.split("x"))))
-            return out
-    pytest.skip("spec key file not found")
+    out = []
+    for line in SPEC_KEYS.read_text().splitlines():
+        if not line.strip():
+            continue
+        key, shape = line.split()
+        out.append((key, () if shape == "scalar" else tuple(int(d) for d in shape.split("x"))))
+    return out
 
 
 @torch.no_grad()
@@ -226,9 +219,10 @@ def test_arch_names_and_custom_heads():
         models.build_model(heads={"hm": 0})
 
 
-# ------------------------------------------------------------ functional reference (spec §1)
+# ------------------------------------- functional reference (docs/official_behaviour.md §1)
 def _reference_forward(sd: dict, x: torch.Tensor) -> dict:
-    """The network restated from the spec with plain functional ops (eval-mode BatchNorm)."""
+    """The network restated from docs/official_behaviour.md §1 with plain functional ops
+    (eval-mode BatchNorm)."""
     relu = F.relu
 
     def bn(t, p):
@@ -287,7 +281,7 @@ def _reference_forward(sd: dict, x: torch.Tensor) -> dict:
     def step(p, i, deep, shallow, f=2):
         return deform(up(deform(deep, f"{p}.proj_{i}"), f"{p}.up_{i}", f) + shallow, f"{p}.node_{i}")
 
-    # DLAUp (spec §1.5)
+    # DLAUp (docs/official_behaviour.md §1.5)
     s16 = step("dla_up.ida_0", 1, l5, l4)
     a8 = step("dla_up.ida_1", 1, l4, l3)
     s8 = step("dla_up.ida_1", 2, s16, a8)

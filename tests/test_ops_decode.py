@@ -8,7 +8,7 @@ References (written here, plain torch, independent of the implementation under t
   class by a STABLE descending sort (ties -> lower flat index y*W+x), then the
   k2 = min(k, C*k1) best of the C*k1 candidates by a stable descending sort of the class-major
   concatenation (ties -> lower class, then lower flat index);
-* ``ref_mot_decode``: a transcription of spec section 3 steps 3-7 (official ``mot_decode``);
+* ``ref_mot_decode``: a transcription of docs/official_behaviour.md §3 steps 3-7 (official ``mot_decode``);
 * ``ref_gather_embeddings``: ``F.normalize`` (eps 1e-12) over D, then a gather.
 """
 
@@ -54,7 +54,7 @@ def _gather_feat(feat, inds):
 
 
 def ref_mot_decode(heat, wh, reg=None, ltrb=True, K=500):
-    """Spec section 3, steps 3-7."""
+    """docs/official_behaviour.md §3, steps 3-7."""
     B = heat.shape[0]
     scores, inds, clses, ys, xs = ref_heatmap_topk(heat, K, 3)  # steps 3-4
     Kx = scores.shape[1]

@@ -625,11 +625,12 @@ def test_dcn_state_dict_keys_and_shapes():
 
 
 def test_dcn_keys_match_official_checkpoint():
-    """Every DCN of the official DLA-34 checkpoint (spec key list): a DCN built with the listed
-    channel counts has exactly the listed keys, in the listed order, with the listed shapes."""
+    """Every DCN of the official DLA-34 checkpoint (the key list of docs/official_behaviour.md §1.7):
+    a DCN built with the listed channel counts has exactly the listed keys, in the listed order, with
+    the listed shapes."""
     from pathlib import Path
 
-    # a copy of ../shared/spec/fairmot_dla34_state_dict_keys.txt ships with the tests
+    # the official model's state-dict entries (docs/official_behaviour.md §1.7), shipped with the tests
     path = Path(__file__).resolve().parent / "data" / "fairmot_dla34_state_dict_keys.txt"
     rows = [ln.split() for ln in path.read_text().splitlines() if ln.strip()]
     keys = [r[0] for r in rows]

@@ -15,8 +15,8 @@ from fairmot.pipeline import (  # noqa: E402
 
 
 @pytest.mark.parametrize("w0,h0,ratio,left,right,top,bottom", [
-    (1920, 1080, 0.562963, 3, 4, 0, 0),      # spec §2 example
-    (640, 480, 1.266667, 138, 139, 0, 0),    # spec §2 example
+    (1920, 1080, 0.562963, 3, 4, 0, 0),      # docs/official_behaviour.md §2 example
+    (640, 480, 1.266667, 138, 139, 0, 0),    # docs/official_behaviour.md §2 example
     (1088, 608, 1.0, 0, 0, 0, 0),
     (800, 1200, 0.506667, 341, 342, 0, 0),   # portrait
     (2000, 500, 0.544, 0, 0, 168, 168),      # very wide

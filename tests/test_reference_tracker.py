@@ -1,4 +1,5 @@
-"""Sanity tests of the NumPy reference tracker (tests/reference_tracker.py) against spec §4."""
+"""Sanity tests of the NumPy reference tracker (tests/reference_tracker.py) against
+docs/official_behaviour.md §4."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Training losses (spec §5.4) against independent float64 references written here."""
+"""Training losses (docs/official_behaviour.md §5.4) against independent float64 references written here."""
 from __future__ import annotations
 
 import math
@@ -14,7 +14,7 @@ from fairmot.train.losses import MotLoss, clamped_sigmoid, focal_loss, gather_fe
 # ----------------------------------------------------------------------------------------- references
 
 def ref_focal(pred: np.ndarray, gt: np.ndarray) -> float:
-    """CornerNet focal loss, spec §5.4, as a plain loop over every element."""
+    """CornerNet focal loss, docs/official_behaviour.md §5.4, as a plain loop over every element."""
     pos_sum, neg_sum, num_pos = 0.0, 0.0, 0
     for p, g in zip(pred.astype(np.float64).ravel(), gt.astype(np.float64).ravel()):
         if g == 1.0:

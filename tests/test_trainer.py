@@ -1,5 +1,6 @@
-"""The trainer (spec §5.5) on a tiny synthetic dataset: checkpoints, log, lr schedule, resume,
-fine-tuning loader, determinism, overfitting one batch, the ``fairmot train`` command and DDP."""
+"""The trainer (docs/official_behaviour.md §5.5) on a tiny synthetic dataset: checkpoints, log, lr
+schedule, resume, fine-tuning loader, determinism, overfitting one batch, the ``fairmot train``
+command and DDP."""
 from __future__ import annotations
 
 import json

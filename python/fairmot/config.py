@@ -1,4 +1,4 @@
-"""Default settings, in one place, equal to the official FairMOT values (spec §8)."""
+"""Default settings, in one place, equal to the official FairMOT values (docs/official_behaviour.md §8)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

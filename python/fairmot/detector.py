@@ -1,7 +1,8 @@
 """The per-frame detector: letterbox -> network -> decoding -> detections in frame pixels.
 
 ``Detector.detect(frame_bgr)`` returns what the official ``JDETracker.update`` computes
-before association (spec §2, §3): boxes (N, 4) float32 ``x1, y1, x2, y2`` in frame pixels,
+before association (docs/official_behaviour.md §2, §3): boxes (N, 4) float32
+``x1, y1, x2, y2`` in frame pixels,
 scores (N,) float32, embeddings (N, D) float32 L2-normalised, for the N decoded centres with
 ``score > conf_thres`` (in decode order). Only the K decoded rows leave the device.
 """
@@ -144,7 +145,8 @@ class Detector:
         return to_input_tensor(canvas_bgr)
 
     def decode(self, out: dict[str, Any], frame_wh: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Decode raw head outputs of one image into frame-pixel detections (spec §3)."""
+        """Decode raw head outputs of one image into frame-pixel detections
+        (docs/official_behaviour.md §3)."""
         hm = out["hm"].sigmoid()
         dets, inds = mot_decode(hm, out["wh"], out.get("reg"), ltrb=self.ltrb, K=self.K)
         emb = gather_embeddings(out["id"], inds)

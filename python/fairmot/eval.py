@@ -1,6 +1,6 @@
 """MOT Challenge evaluation of tracking results (``fairmot eval``).
 
-Follows the official FairMOT evaluation (``tracking_utils/evaluation.py``, spec section 6):
+Follows the official FairMOT evaluation (``tracking_utils/evaluation.py``, docs/official_behaviour.md §6):
 
 * Ground truth of a sequence is ``<gt_root>/<sequence>/gt/gt.txt``, results are ``<results_dir>/<sequence>.txt``;
   both in MOT Challenge format, one box per line: ``frame,id,x,y,w,h,score|mark,class,visibility,...``

@@ -1,4 +1,4 @@
-"""Per-frame pre- and post-processing of the official FairMOT pipeline (spec §2, §3).
+"""Per-frame pre- and post-processing of the official FairMOT pipeline (docs/official_behaviour.md §2, §3).
 
 Stages, each usable on its own:
 

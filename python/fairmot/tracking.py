@@ -4,7 +4,7 @@ FairMOT's ``JDETracker``, implemented in C++ (``fairmot._tracker``).
 Boxes are in image pixels. ``x1, y1, x2, y2`` ("tlbr") for inputs,
 ``x1, y1, w, h`` ("tlwh") for outputs; Kalman measurements are ``xyah`` =
 (centre x, centre y, aspect w/h, height). Everything follows the official
-FairMOT tracker (see the spec), with per-instance, consecutive track ids.
+FairMOT tracker (see docs/official_behaviour.md §4), with per-instance, consecutive track ids.
 """
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def _as_batch(array: np.ndarray, single_ndim: int, name: str) -> tuple[np.ndarra
 
 
 class KalmanFilter:
-    """8-D constant-velocity Kalman filter over ``xyah`` (spec §4.5), float64.
+    """8-D constant-velocity Kalman filter over ``xyah`` (docs/official_behaviour.md §4.5), float64.
 
     Every method takes one track (mean (8,), covariance (8, 8), measurement
     (4,)) or a batch (means (N, 8), covariances (N, 8, 8), measurements

@@ -5,7 +5,8 @@
   an iterable of BGR uint8 frames with ``.fps``, ``.frame_rate``, ``.size`` and, when known, ``len()``.
 * :class:`VideoWriter` writes BGR frames to ``.mp4`` (``mp4v``) with a clear error when OpenCV cannot.
 * :func:`draw_tracks` draws identity-coloured boxes, ids and optional trails.
-* :func:`format_mot_lines` / :func:`write_mot_results` produce the official MOT result format (spec §4.10).
+* :func:`format_mot_lines` / :func:`write_mot_results` produce the official MOT result format
+  (docs/official_behaviour.md §4.10).
 
 Video files are read as the official demo (``LoadVideo``) reads them: every frame is resized to
 **1920x1080** (``cv2.resize``, default bilinear interpolation) whatever the video's own size, so the

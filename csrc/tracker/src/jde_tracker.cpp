@@ -1,4 +1,4 @@
-// The FairMOT association step, following spec §4.4 step by step.
+// The FairMOT association step, following docs/official_behaviour.md §4.4 step by step.
 #include "fairmot/tracker/jde_tracker.hpp"
 
 #include <cmath>
@@ -114,7 +114,7 @@ struct JDETracker::Impl {
     return out;
   }
 
-  // ---- track transitions (spec §4.1) ----
+  // ---- track transitions (docs/official_behaviour.md §4.1) ----
   Track* activate(const Detection& det) {
     auto t = std::make_unique<Track>();
     t->key = ++next_key;
@@ -216,7 +216,7 @@ struct JDETracker::Impl {
     if (batch.n > 0) dim = batch.dim;
     frame += 1;
 
-    // Detections (§3.10): kept rows in input order; byte mode also keeps the low band.
+    // Detections (§3 step 10): kept rows in input order; byte mode also keeps the low band.
     const bool byte = opt.association == Association::Byte;
     std::vector<float> feats;
     std::vector<Detection> high, low;

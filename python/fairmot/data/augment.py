@@ -1,4 +1,4 @@
-"""Training augmentation of FairMOT / JDE (spec §5.2), with explicit random generators.
+"""Training augmentation of FairMOT / JDE (docs/official_behaviour.md §5.2), with explicit random generators.
 
 The official code draws from Python's global ``random``; here every function takes an explicit
 ``rng: numpy.random.Generator`` and draws the same quantities, in the same order, with the same
@@ -42,7 +42,8 @@ def _default_rng(rng: np.random.Generator | None) -> np.random.Generator:
 
 
 def hsv_jitter(img_bgr: np.ndarray, rng: np.random.Generator | None = None, fraction: float = 0.5) -> np.ndarray:
-    """Random saturation / value scaling (spec §5.2 step 1). Returns a new (H, W, 3) uint8 BGR image.
+    """Random saturation / value scaling (docs/official_behaviour.md §5.2 step 1). Returns a new
+    (H, W, 3) uint8 BGR image.
 
     The image goes to OpenCV HSV; S and V (as float32) are each multiplied by an independent
     ``a = 1 + U(-fraction, fraction)`` (drawn as ``(r * 2 - 1) * fraction + 1``, S first); a channel is
@@ -140,7 +141,8 @@ def random_affine(
     border_value: tuple[float, float, float] = BORDER_VALUE,
     rng: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Random rotation / scale / translation / shear of an image and its boxes (spec §5.2 step 3).
+    """Random rotation / scale / translation / shear of an image and its boxes
+    (docs/official_behaviour.md §5.2 step 3).
 
     Draws, in this order: angle ~ U(degrees) (degrees), scale ~ U(scale), then
     tx = U(-1, 1) * translate[0] * **height** and ty = U(-1, 1) * translate[1] * **width** (pixels;

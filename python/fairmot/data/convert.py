@@ -12,7 +12,8 @@ Input: a MOT15/16/17/20 split folder ``MOT_ROOT`` with sequences ``<seq>/seqinfo
   every converted sequence), and ``<name>.json``: a dataset config (``root`` = ``OUT_ROOT``,
   ``train`` = ``{name: "<name>.train"}``) usable with ``JDEDataset.from_config``.
 
-Filters and identities follow the official ``gen_labels_16/20.py`` (spec §5.1): the rows of each gt
+Filters and identities follow the official ``gen_labels_16/20.py``
+(docs/official_behaviour.md §5.1): the rows of each gt
 file are sorted by (track id, frame) (``np.lexsort``); a row is skipped when its mark (column 7) is 0
 or, in MOT16/17/20 files (9+ columns with a class column), its class (column 8) is not 1
 (pedestrian); identities are renumbered consecutively from 1 over all sequences, a new id whenever

@@ -1,4 +1,4 @@
-"""The FairMOT / JDE training dataset (spec §5.1 - §5.3).
+"""The FairMOT / JDE training dataset (docs/official_behaviour.md §5.1 - §5.3).
 
 Layout (as the official repository):
 

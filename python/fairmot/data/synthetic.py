@@ -8,7 +8,8 @@ that cross in both directions, occlusions between people and by static poles, en
 at the borders, and optional slow camera panning. Everything is a pure function of a seed.
 
 A sequence is written in the MOT Challenge layout (``img1/000001.jpg``, ``gt/gt.txt``,
-``seqinfo.ini``) and, for training, JDE labels (``labels_with_ids``, spec §5.1). Ground-truth rows
+``seqinfo.ini``) and, for training, JDE labels (``labels_with_ids``,
+docs/official_behaviour.md §5.1). Ground-truth rows
 are ``frame, id, x, y, w, h, 1, 1, visibility`` with boxes in pixels (the whole figure, also the
 parts hidden by occluders or outside the frame); people whose visible fraction is below
 ``SceneConfig.min_visibility`` are not listed (nothing can see them).

@@ -1,4 +1,4 @@
-"""CenterNet-style training targets of FairMOT (spec §5.3).
+"""CenterNet-style training targets of FairMOT (docs/official_behaviour.md §5.3).
 
 Everything here is plain numpy and follows the official ``JointDataset.__getitem__`` and the
 CenterNet image utilities it uses, quirks included:
@@ -86,7 +86,7 @@ def draw_umich_gaussian(heatmap: np.ndarray, center: tuple[float, float] | np.nd
 
 def build_targets(labels: np.ndarray, out_w: int, out_h: int, num_classes: int = 1, max_objs: int = 500,
                   ltrb: bool = True) -> dict[str, np.ndarray]:
-    """FairMOT training targets of one image (spec §5.3).
+    """FairMOT training targets of one image (docs/official_behaviour.md §5.3).
 
     Args:
         labels: (N, 6) ``[class, id, cx, cy, w, h]`` with cx, w normalised by the network input width

@@ -1,4 +1,4 @@
-"""Reading and writing FairMOT checkpoints (spec §1.7).
+"""Reading and writing FairMOT checkpoints (docs/official_behaviour.md §1.7).
 
 Official ``.pth`` files are ``torch.save`` of ``{'epoch': int, 'state_dict': {...}[, 'optimizer': {...}]}``
 (a bare state dict is accepted too). They are read with ``torch.load(..., weights_only=True)``:

@@ -1,6 +1,6 @@
 """DLA-34 backbone (Deep Layer Aggregation), laid out like FairMOT's ``base`` module.
 
-Spec: FAIRMOT_SPEC.md §1.2-1.3. Module and parameter names follow the official network, so
+Reference: docs/official_behaviour.md §1.2-1.3. Module and parameter names follow the official network, so
 the state-dict keys of :class:`DLA` are exactly the ``base.*`` keys of official checkpoints
 (without ``base.fc``, the unused ImageNet classifier).
 
@@ -68,7 +68,7 @@ class Root(nn.Module):
 
 
 class Tree(nn.Module):
-    """Hierarchical aggregation tree (spec §1.3).
+    """Hierarchical aggregation tree (docs/official_behaviour.md §1.3).
 
     Quirks kept on purpose (they fix the checkpoint layout and the training-mode BatchNorm
     statistics): ``tree1`` receives the *un-downsampled* input; when ``tree1`` is itself a Tree it

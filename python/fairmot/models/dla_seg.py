@@ -1,4 +1,5 @@
-"""FairMOT's DLA-34 network: backbone + deformable up-sampling path + heads (spec §1.4-1.6).
+"""FairMOT's DLA-34 network: backbone + deformable up-sampling path + heads
+(docs/official_behaviour.md §1.4-1.6).
 
 Module names match the official network, so ``DLASeg.state_dict()`` has exactly the keys,
 shapes and order of official checkpoints (minus ``base.fc.*``).

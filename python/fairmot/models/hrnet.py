@@ -1,4 +1,4 @@
-"""FairMOT's HRNetV2 networks (``hrnet_18``, ``hrnet_32``; spec §1.8).
+"""FairMOT's HRNetV2 networks (``hrnet_18``, ``hrnet_32``; docs/official_behaviour.md §1.8).
 
 Stem (two 3x3 stride-2 convs, stride 4), a Bottleneck stage (``layer1``), then three multi-branch
 stages (``stage2..4``, entered through ``transition1..3``) whose parallel branches at strides 4, 8,

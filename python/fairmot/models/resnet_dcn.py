@@ -1,4 +1,5 @@
-"""FairMOT's ResNet-DCN networks (``resdcn_<depth>`` and ``resfpndcn_<depth>``, spec §1.8).
+"""FairMOT's ResNet-DCN networks (``resdcn_<depth>`` and ``resfpndcn_<depth>``,
+docs/official_behaviour.md §1.8).
 
 A torchvision-style ResNet (7x7 stride-2 stem, max-pool, four stages of BasicBlocks or
 Bottlenecks) followed by three up-sampling stages, each ``DCN 3x3 -> BN -> ReLU ->

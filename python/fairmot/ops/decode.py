@@ -1,4 +1,4 @@
-"""Heatmap decoding of FairMOT / CenterNet outputs (spec §3 steps 3-7)."""
+"""Heatmap decoding of FairMOT / CenterNet outputs (docs/official_behaviour.md §3 steps 3-7)."""
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
-"""Training: losses (spec §5.4), the trainer (spec §5.5) and the ``fairmot train`` command.
+"""Training: losses (docs/official_behaviour.md §5.4), the trainer (§5.5) and the ``fairmot train``
+command.
 
 ``from fairmot.train import TrainConfig, train`` (needs torch).
 """

@@ -1,4 +1,4 @@
-"""``fairmot train``: the official training options (spec §5.5) on the command line.
+"""``fairmot train``: the official training options (docs/official_behaviour.md §5.5) on the command line.
 
 Runs under ``torchrun`` unchanged for multi-process data parallel training:
 ``torchrun --nproc_per_node 4 -m fairmot train --data data.json ...``.

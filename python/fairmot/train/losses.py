@@ -1,4 +1,4 @@
-"""FairMOT training losses (spec §5.4).
+"""FairMOT training losses (docs/official_behaviour.md §5.4).
 
 Shapes (B images, K = max objects per image, C classes, D re-ID dimension, H x W output map):
 

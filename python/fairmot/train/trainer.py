@@ -1,5 +1,5 @@
-"""The FairMOT trainer (spec §5.5): Adam, step schedule, official checkpoint layout, resume,
-mixed precision on GPU and multi-process data parallel training under ``torchrun``.
+"""The FairMOT trainer (docs/official_behaviour.md §5.5): Adam, step schedule, official checkpoint
+layout, resume, mixed precision on GPU and multi-process data parallel training under ``torchrun``.
 
 One process: ``train(TrainConfig(data="data.json"))``. Several (one per GPU, or CPU processes
 with the gloo backend): ``torchrun --nproc_per_node N -m fairmot train --data data.json ...``;
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class TrainConfig:
-    """Training options; defaults are the official ones (``opts.py``, spec §5.5).
+    """Training options; defaults are the official ones (``opts.py``, docs/official_behaviour.md §5.5).
 
     Attributes:
         data: dataset config JSON (``{"root": ..., "train": {name: list file}}``).
@@ -50,7 +50,7 @@ class TrainConfig:
         amp: float16 autocast + gradient scaling on CUDA (ignored on CPU).
         max_iters: stop each epoch after this many iterations (quick runs); None = the whole set.
         augment: the official training augmentation (HSV, random affine, flip).
-        hm_weight, wh_weight, off_weight, multi_loss: loss options (spec §5.4).
+        hm_weight, wh_weight, off_weight, multi_loss: loss options (docs/official_behaviour.md §5.4).
         save_interval: also save ``model_<epoch>.pth`` every this many epochs (official 5) and at
             every epoch >= ``save_all_from`` (official 25) and at every lr step.
         seed: seeds python, numpy and torch (official 317); data augmentation draws per sample

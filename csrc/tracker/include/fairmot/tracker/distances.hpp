@@ -1,4 +1,4 @@
-// Cost matrices used by the FairMOT association (spec §4.4, §4.7).
+// Cost matrices used by the FairMOT association (docs/official_behaviour.md §4.4, §4.7).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// FairMOT's JDETracker association step (spec §4), torch-free.
+// FairMOT's JDETracker association step (docs/official_behaviour.md §4), torch-free.
 //
 // One instance tracks one stream. Identities are per instance and
 // consecutive: a track receives the next id (starting at 1) the first time

@@ -1,5 +1,5 @@
 // 8-dimensional constant-velocity Kalman filter over (cx, cy, a, h) and their
-// velocities, with FairMOT's noise model (spec §4.5). All arithmetic float64.
+// velocities, with FairMOT's noise model (docs/official_behaviour.md §4.5). All arithmetic float64.
 // Functions take batches: `n` tracks, means (n, 8), covariances (n, 8, 8),
 // measurements (n, 4) (or (m, 4) for gating), all row-major.
 #pragma once
