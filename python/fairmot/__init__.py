@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .threads import prepare_openmp_env as _prepare_openmp_env
+
+# Idle OpenMP threads sleep instead of spinning (read once, when torch loads): see fairmot.threads.
+_prepare_openmp_env()
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "Tracker", "track_video", "build_model", "load_model", "save_checkpoint"]
