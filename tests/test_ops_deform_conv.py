@@ -872,9 +872,10 @@ def test_mixed_devices_raise():
 
 def test_raw_op_rejects_a_kernel_larger_than_the_padded_input():
     # (2 - 3) // 2 + 1 == 0 but C++ truncation would give 1: the check must not rely on it.
+    # The C++ checks raise RuntimeError (TORCH_CHECK), as torchvision's kernels.
     x, w = torch.randn(1, 2, 2, 5), torch.randn(3, 2, 3, 3)
     off, m = torch.zeros(1, 18, 1, 2), torch.ones(1, 9, 1, 2)
-    with pytest.raises(ValueError, match="larger than the padded input"):
+    with pytest.raises(RuntimeError, match="larger than the padded input"):
         torch.ops.fairmot.deform_conv2d(x, w, off, m, torch.zeros(3), 2, 2, 0, 0, 1, 1, 1, 1, True)
 
 

@@ -1,4 +1,11 @@
 // Argument checks shared by the CPU and CUDA deform_conv2d kernels.
+//
+// They raise RuntimeError (TORCH_CHECK), as torchvision's deform_conv2d kernels
+// do: the raw operator and scripted callers (torch.jit.script skips the Python
+// checks of fairmot.ops.deform_conv2d) catch them with `except RuntimeError`.
+// The Python wrapper checks the same conditions first and raises
+// fairmot.ops.OpArgumentError / OpDtypeError (RuntimeError and ValueError /
+// TypeError); keep the two in step.
 #include <c10/util/Exception.h>
 
 #include "deform_conv2d/deform_conv2d.h"
@@ -8,73 +15,74 @@ namespace ops {
 
 void check_deform_conv2d_args(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offset,
                               const at::Tensor& mask, const at::Tensor& bias, const DeformConvParams& p) {
-  TORCH_CHECK_VALUE(input.dim() == 4, "deform_conv2d: input must be 4-D (B, C, H, W), got ", input.dim(), "-D");
-  TORCH_CHECK_VALUE(weight.dim() == 4, "deform_conv2d: weight must be 4-D (C_out, C_in / groups, KH, KW), got ",
-                    weight.dim(), "-D");
-  TORCH_CHECK_VALUE(offset.dim() == 4, "deform_conv2d: offset must be 4-D, got ", offset.dim(), "-D");
-  TORCH_CHECK_VALUE(p.stride_h > 0 && p.stride_w > 0, "deform_conv2d: stride must be positive");
-  TORCH_CHECK_VALUE(p.pad_h >= 0 && p.pad_w >= 0, "deform_conv2d: padding must be non-negative");
-  TORCH_CHECK_VALUE(p.dilation_h > 0 && p.dilation_w > 0, "deform_conv2d: dilation must be positive");
-  TORCH_CHECK_VALUE(p.groups > 0, "deform_conv2d: groups must be positive");
-  TORCH_CHECK_VALUE(p.offset_groups > 0, "deform_conv2d: offset groups must be positive");
-  TORCH_CHECK_TYPE(input.is_floating_point(), "deform_conv2d: input must be a floating-point tensor, got ",
-                   input.scalar_type());
+  TORCH_CHECK(input.dim() == 4, "deform_conv2d: input must be 4-D (B, C, H, W), got ", input.dim(), "-D");
+  TORCH_CHECK(weight.dim() == 4, "deform_conv2d: weight must be 4-D (C_out, C_in / groups, KH, KW), got ",
+              weight.dim(), "-D");
+  TORCH_CHECK(offset.dim() == 4, "deform_conv2d: offset must be 4-D, got ", offset.dim(), "-D");
+  TORCH_CHECK(p.stride_h > 0 && p.stride_w > 0, "deform_conv2d: stride must be positive");
+  TORCH_CHECK(p.pad_h >= 0 && p.pad_w >= 0, "deform_conv2d: padding must be non-negative");
+  TORCH_CHECK(p.dilation_h > 0 && p.dilation_w > 0, "deform_conv2d: dilation must be positive");
+  TORCH_CHECK(p.groups > 0, "deform_conv2d: groups must be positive");
+  TORCH_CHECK(p.offset_groups > 0, "deform_conv2d: offset groups must be positive");
+  TORCH_CHECK(input.is_floating_point(), "deform_conv2d: input must be a floating-point tensor, got ",
+              input.scalar_type());
   const auto dtype = input.scalar_type();
-  TORCH_CHECK_TYPE(weight.scalar_type() == dtype && offset.scalar_type() == dtype,
-                   "deform_conv2d: input, weight and offset must have the same dtype, got ", dtype, ", ",
-                   weight.scalar_type(), " and ", offset.scalar_type());
+  TORCH_CHECK(weight.scalar_type() == dtype && offset.scalar_type() == dtype,
+              "deform_conv2d: input, weight and offset must have the same dtype, got ", dtype, ", ",
+              weight.scalar_type(), " and ", offset.scalar_type());
   const auto device = input.device();
-  TORCH_CHECK_VALUE(weight.device() == device && offset.device() == device,
-                    "deform_conv2d: input, weight and offset must be on the same device, got ", device, ", ",
-                    weight.device(), " and ", offset.device());
+  TORCH_CHECK(weight.device() == device && offset.device() == device,
+              "deform_conv2d: input, weight and offset must be on the same device, got ", device, ", ",
+              weight.device(), " and ", offset.device());
 
   const int64_t batch = input.size(0), c_in = input.size(1), h = input.size(2), w = input.size(3);
   const int64_t c_out = weight.size(0), kh = weight.size(2), kw = weight.size(3);
-  TORCH_CHECK_VALUE(kh > 0 && kw > 0, "deform_conv2d: kernel size must be positive");
-  TORCH_CHECK_VALUE(c_in % p.groups == 0, "deform_conv2d: input channels (", c_in,
-                    ") must be divisible by groups (", p.groups, ")");
-  TORCH_CHECK_VALUE(weight.size(1) * p.groups == c_in, "deform_conv2d: weight has ", weight.size(1),
-                    " input channels per group, expected input channels / groups = ", c_in / p.groups);
-  TORCH_CHECK_VALUE(c_out % p.groups == 0, "deform_conv2d: output channels (", c_out,
-                    ") must be divisible by groups (", p.groups, ")");
-  TORCH_CHECK_VALUE(c_in % p.offset_groups == 0, "deform_conv2d: input channels (", c_in,
-                    ") must be divisible by offset groups (", p.offset_groups, ")");
+  TORCH_CHECK(kh > 0 && kw > 0, "deform_conv2d: kernel size must be positive");
+  TORCH_CHECK(c_in % p.groups == 0, "deform_conv2d: input channels (", c_in, ") must be divisible by groups (",
+              p.groups, ")");
+  TORCH_CHECK(weight.size(1) * p.groups == c_in, "deform_conv2d: weight has ", weight.size(1),
+              " input channels per group, expected input channels / groups = ", c_in / p.groups);
+  TORCH_CHECK(c_out % p.groups == 0, "deform_conv2d: output channels (", c_out, ") must be divisible by groups (",
+              p.groups, ")");
+  TORCH_CHECK(c_in % p.offset_groups == 0, "deform_conv2d: input channels (", c_in,
+              ") must be divisible by offset groups (", p.offset_groups, ")");
   // The dilated kernel must fit in the padded input (C++ division truncates
   // toward zero, so the size formula alone would not catch a negative span).
-  TORCH_CHECK_VALUE(h + 2 * p.pad_h >= p.dilation_h * (kh - 1) + 1 && w + 2 * p.pad_w >= p.dilation_w * (kw - 1) + 1,
-                    "deform_conv2d: the (dilated) kernel ", p.dilation_h * (kh - 1) + 1, "x",
-                    p.dilation_w * (kw - 1) + 1, " is larger than the padded input ", h + 2 * p.pad_h, "x",
-                    w + 2 * p.pad_w);
+  TORCH_CHECK(h + 2 * p.pad_h >= p.dilation_h * (kh - 1) + 1 && w + 2 * p.pad_w >= p.dilation_w * (kw - 1) + 1,
+              "deform_conv2d: the (dilated) kernel ", p.dilation_h * (kh - 1) + 1, "x", p.dilation_w * (kw - 1) + 1,
+              " is larger than the padded input ", h + 2 * p.pad_h, "x", w + 2 * p.pad_w);
   const int64_t h_out = deform_conv_out_size(h, p.pad_h, p.dilation_h, kh, p.stride_h);
   const int64_t w_out = deform_conv_out_size(w, p.pad_w, p.dilation_w, kw, p.stride_w);
-  TORCH_CHECK_VALUE(h_out > 0 && w_out > 0, "deform_conv2d: the output would be empty (input ", h, "x", w,
-                    ", kernel ", kh, "x", kw, ")");
-  TORCH_CHECK_VALUE(offset.size(0) == batch, "deform_conv2d: offset batch size ", offset.size(0),
-                    " differs from the input's ", batch);
-  TORCH_CHECK_VALUE(offset.size(1) == 2 * p.offset_groups * kh * kw, "deform_conv2d: offset must have 2 * ",
-                    p.offset_groups, " * ", kh, " * ", kw, " = ", 2 * p.offset_groups * kh * kw,
-                    " channels, got ", offset.size(1));
-  TORCH_CHECK_VALUE(offset.size(2) == h_out && offset.size(3) == w_out, "deform_conv2d: offset spatial size ",
-                    offset.size(2), "x", offset.size(3), " differs from the output size ", h_out, "x", w_out);
+  TORCH_CHECK(h_out > 0 && w_out > 0, "deform_conv2d: the output would be empty (input ", h, "x", w, ", kernel ",
+              kh, "x", kw, ")");
+  TORCH_CHECK(offset.size(0) == batch, "deform_conv2d: offset batch size ", offset.size(0),
+              " differs from the input's ", batch);
+  // "the shape of the offset ..." and "mask.shape[1] is not valid" as in torchvision's messages.
+  TORCH_CHECK(offset.size(1) == 2 * p.offset_groups * kh * kw,
+              "deform_conv2d: the shape of the offset tensor at dimension 1 is not valid: offset must have 2 * ",
+              p.offset_groups, " * ", kh, " * ", kw, " = ", 2 * p.offset_groups * kh * kw, " channels, got ",
+              offset.size(1));
+  TORCH_CHECK(offset.size(2) == h_out && offset.size(3) == w_out, "deform_conv2d: offset spatial size ",
+              offset.size(2), "x", offset.size(3), " differs from the output size ", h_out, "x", w_out);
   if (p.use_mask) {
-    TORCH_CHECK_VALUE(mask.dim() == 4, "deform_conv2d: mask must be 4-D, got ", mask.dim(), "-D");
-    TORCH_CHECK_TYPE(mask.scalar_type() == dtype, "deform_conv2d: mask dtype ", mask.scalar_type(),
-                     " differs from the input's ", dtype);
-    TORCH_CHECK_VALUE(mask.device() == device, "deform_conv2d: mask is on ", mask.device(), ", input on ", device);
-    TORCH_CHECK_VALUE(mask.size(0) == batch, "deform_conv2d: mask batch size ", mask.size(0),
-                      " differs from the input's ", batch);
-    TORCH_CHECK_VALUE(mask.size(1) == p.offset_groups * kh * kw, "deform_conv2d: mask must have ",
-                      p.offset_groups, " * ", kh, " * ", kw, " = ", p.offset_groups * kh * kw, " channels, got ",
-                      mask.size(1));
-    TORCH_CHECK_VALUE(mask.size(2) == h_out && mask.size(3) == w_out, "deform_conv2d: mask spatial size ",
-                      mask.size(2), "x", mask.size(3), " differs from the output size ", h_out, "x", w_out);
+    TORCH_CHECK(mask.dim() == 4, "deform_conv2d: mask must be 4-D, got ", mask.dim(), "-D");
+    TORCH_CHECK(mask.scalar_type() == dtype, "deform_conv2d: mask dtype ", mask.scalar_type(),
+                " differs from the input's ", dtype);
+    TORCH_CHECK(mask.device() == device, "deform_conv2d: mask is on ", mask.device(), ", input on ", device);
+    TORCH_CHECK(mask.size(0) == batch, "deform_conv2d: mask batch size ", mask.size(0), " differs from the input's ",
+                batch);
+    TORCH_CHECK(mask.size(1) == p.offset_groups * kh * kw,
+                "deform_conv2d: mask.shape[1] is not valid: mask must have ", p.offset_groups, " * ", kh, " * ", kw,
+                " = ", p.offset_groups * kh * kw, " channels, got ", mask.size(1));
+    TORCH_CHECK(mask.size(2) == h_out && mask.size(3) == w_out, "deform_conv2d: mask spatial size ", mask.size(2),
+                "x", mask.size(3), " differs from the output size ", h_out, "x", w_out);
   }
   if (bias.defined() && bias.numel() > 0) {
-    TORCH_CHECK_VALUE(bias.dim() == 1 && bias.size(0) == c_out, "deform_conv2d: bias must have shape (", c_out,
-                      ",), got ", bias.sizes());
-    TORCH_CHECK_TYPE(bias.scalar_type() == dtype, "deform_conv2d: bias dtype ", bias.scalar_type(),
-                     " differs from the input's ", dtype);
-    TORCH_CHECK_VALUE(bias.device() == device, "deform_conv2d: bias is on ", bias.device(), ", input on ", device);
+    TORCH_CHECK(bias.dim() == 1 && bias.size(0) == c_out, "deform_conv2d: bias must have shape (", c_out,
+                ",), got ", bias.sizes());
+    TORCH_CHECK(bias.scalar_type() == dtype, "deform_conv2d: bias dtype ", bias.scalar_type(),
+                " differs from the input's ", dtype);
+    TORCH_CHECK(bias.device() == device, "deform_conv2d: bias is on ", bias.device(), ", input on ", device);
   }
 }
 

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from . import _library  # noqa: F401  (registers torch.ops.fairmot)
+from .errors import OpArgumentError
 
 __all__ = ["heatmap_topk", "mot_decode", "mot_decode_reference_ops", "gather_feat", "gather_embeddings"]
 
@@ -21,15 +22,20 @@ def heatmap_topk(heat: Tensor, k: int = 500, kernel: int = 3) -> tuple[Tensor, T
 
     Returns scores (B, k2) in heat's dtype, inds (B, k2) int64 (y * W + x), classes (B, k2)
     int64, ys and xs (B, k2) float32.
+
+    Raises TypeError if heat is not a tensor and :class:`fairmot.ops.OpArgumentError` (a
+    ``ValueError`` and a ``RuntimeError``) for a bad shape, k or kernel.
     """
     if not isinstance(heat, Tensor):
         raise TypeError(f"heatmap_topk: heat must be a torch.Tensor, got {type(heat).__name__}")
     if heat.dim() != 4:
-        raise ValueError(f"heatmap_topk: heat must be 4-D (B, C, H, W), got shape {tuple(heat.shape)}")
+        raise OpArgumentError(f"heatmap_topk: heat must be 4-D (B, C, H, W), got shape {tuple(heat.shape)}")
+    if heat.shape[1] == 0 or heat.shape[2] == 0 or heat.shape[3] == 0:
+        raise OpArgumentError(f"heatmap_topk: heat must have C, H and W > 0, got shape {tuple(heat.shape)}")
     if not isinstance(k, int) or k < 1:
-        raise ValueError(f"heatmap_topk: k must be a positive int, got {k!r}")
+        raise OpArgumentError(f"heatmap_topk: k must be a positive int, got {k!r}")
     if not isinstance(kernel, int) or kernel < 1 or kernel % 2 == 0:
-        raise ValueError(f"heatmap_topk: kernel must be a positive odd int, got {kernel!r}")
+        raise OpArgumentError(f"heatmap_topk: kernel must be a positive odd int, got {kernel!r}")
     return torch.ops.fairmot.heatmap_topk(heat, k, kernel)
 
 
@@ -60,15 +66,19 @@ def mot_decode(
     heat (B, C, H, W) after sigmoid; wh (B, 4, H, W) (ltrb distances) or (B, 2, H, W) (sizes);
     reg (B, 2, H, W) sub-cell offsets or None (+0.5). Returns dets (B, K', 6) = (x1, y1, x2, y2,
     score, class) and inds (B, K'), with K' = min(K, C * min(K, H * W)).
+
+    Bad shapes raise :class:`fairmot.ops.OpArgumentError` (a ``ValueError`` and a ``RuntimeError``).
     """
     if not isinstance(heat, Tensor) or heat.dim() != 4:
-        raise ValueError(f"mot_decode: heat must be a 4-D tensor (B, C, H, W), got {getattr(heat, 'shape', heat)}")
+        raise OpArgumentError(
+            f"mot_decode: heat must be a 4-D tensor (B, C, H, W), got {getattr(heat, 'shape', heat)}"
+        )
     b, _, h, w = heat.shape
     maps = [("wh", wh, 4 if ltrb else 2)] + ([("reg", reg, 2)] if reg is not None else [])
     for name, t, channels in maps:
         if not isinstance(t, Tensor) or tuple(t.shape) != (b, channels, h, w):
             shape = tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__
-            raise ValueError(f"mot_decode: {name} must have shape ({b}, {channels}, {h}, {w}), got {shape}")
+            raise OpArgumentError(f"mot_decode: {name} must have shape ({b}, {channels}, {h}, {w}), got {shape}")
     scores, inds, clses, ys, xs = heatmap_topk(heat, K, 3)
     if reg is not None:
         r = gather_feat(reg, inds)

@@ -475,12 +475,12 @@ DeformConvParams params(int64_t stride_h, int64_t stride_w, int64_t pad_h, int64
 }
 
 void check_cpu_dtype(const at::Tensor& input) {
-  TORCH_CHECK_TYPE(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
-                   "deform_conv2d on the CPU supports float32 and float64, got ", input.scalar_type());
+  TORCH_CHECK(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
+              "deform_conv2d on the CPU supports float32 and float64, got ", input.scalar_type());
   // Sampling offsets within a channel plane are stored as int32.
-  TORCH_CHECK_VALUE(input.size(2) * input.size(3) < (int64_t{1} << 31),
-                    "deform_conv2d on the CPU: an input plane of ", input.size(2), "x", input.size(3),
-                    " pixels is too large");
+  TORCH_CHECK(input.size(2) * input.size(3) < (int64_t{1} << 31),
+              "deform_conv2d on the CPU: an input plane of ", input.size(2), "x", input.size(3),
+              " pixels is too large");
 }
 
 at::Tensor forward_op(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offset,
@@ -528,9 +528,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_co
   const at::Tensor grad_out = grad_out_.contiguous();
   const at::Tensor mask = p.use_mask ? mask_.contiguous() : at::Tensor();
   const Shape s = shape_of(input, weight, p);
-  TORCH_CHECK_VALUE(grad_out.dim() == 4 && grad_out.size(0) == input.size(0) && grad_out.size(1) == s.c_out &&
-                        grad_out.size(2) == s.h_out && grad_out.size(3) == s.w_out,
-                    "deform_conv2d backward: grad has shape ", grad_out.sizes(), ", expected the output's shape");
+  TORCH_CHECK(grad_out.dim() == 4 && grad_out.size(0) == input.size(0) && grad_out.size(1) == s.c_out &&
+                  grad_out.size(2) == s.h_out && grad_out.size(3) == s.w_out,
+              "deform_conv2d backward: grad has shape ", grad_out.sizes(), ", expected the output's shape");
   at::Tensor grad_input = at::zeros_like(input);
   at::Tensor grad_weight = at::empty_like(weight);
   at::Tensor grad_offset = at::zeros_like(offset);

@@ -315,13 +315,13 @@ void launch_im2col(const at::Tensor& input, const at::Tensor& offset, const at::
 
 void check_cuda_inputs(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offset,
                        const at::Tensor& mask, const at::Tensor& bias, bool use_mask) {
-  TORCH_CHECK_VALUE(input.is_cuda(), "deform_conv2d (CUDA): input must be a CUDA tensor");
+  TORCH_CHECK(input.is_cuda(), "deform_conv2d (CUDA): input must be a CUDA tensor");
   const auto dev = input.device();
   const auto same = [&](const at::Tensor& t, const char* name) {
-    TORCH_CHECK_VALUE(t.device() == dev, "deform_conv2d (CUDA): ", name, " is on ", t.device(), " but input is on ",
-                      dev);
-    TORCH_CHECK_TYPE(t.scalar_type() == input.scalar_type(), "deform_conv2d (CUDA): ", name, " has dtype ",
-                     t.scalar_type(), " but input has dtype ", input.scalar_type());
+    TORCH_CHECK(t.device() == dev, "deform_conv2d (CUDA): ", name, " is on ", t.device(), " but input is on ",
+                dev);
+    TORCH_CHECK(t.scalar_type() == input.scalar_type(), "deform_conv2d (CUDA): ", name, " has dtype ",
+                t.scalar_type(), " but input has dtype ", input.scalar_type());
   };
   same(weight, "weight");
   same(offset, "offset");
@@ -350,8 +350,8 @@ at::Tensor deform_conv2d_forward_cuda(const at::Tensor& input_, const at::Tensor
   const int64_t groups = p.groups;
   const int64_t c_out_g = c_out / groups;
   const int64_t k_g = (g.channels / groups) * g.kh * g.kw;
-  TORCH_CHECK_VALUE(g.out_h > 0 && g.out_w > 0, "deform_conv2d (CUDA): computed output size is not positive (",
-                    g.out_h, " x ", g.out_w, ")");
+  TORCH_CHECK(g.out_h > 0 && g.out_w > 0, "deform_conv2d (CUDA): computed output size is not positive (",
+              g.out_h, " x ", g.out_w, ")");
 
   at::Tensor out = at::zeros({batch, c_out, g.out_h, g.out_w}, input.options());
   if (batch == 0 || c_out == 0) {
@@ -383,8 +383,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_co
     const at::Tensor& grad_out_, const at::Tensor& input_, const at::Tensor& weight_, const at::Tensor& offset_,
     const at::Tensor& mask_, const at::Tensor& bias_, const DeformConvParams& p) {
   check_cuda_inputs(input_, weight_, offset_, mask_, bias_, p.use_mask);
-  TORCH_CHECK_VALUE(grad_out_.device() == input_.device(), "deform_conv2d backward (CUDA): grad is on ",
-                    grad_out_.device(), " but input is on ", input_.device());
+  TORCH_CHECK(grad_out_.device() == input_.device(), "deform_conv2d backward (CUDA): grad is on ",
+              grad_out_.device(), " but input is on ", input_.device());
   at::cuda::CUDAGuard guard(input_.device());
   const at::Tensor input = input_.contiguous();
   const at::Tensor weight = weight_.contiguous();
@@ -399,10 +399,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_co
   const int64_t c_out_g = c_out / groups;
   const int64_t k_g = (g.channels / groups) * g.kh * g.kw;
   const int64_t spatial = g.out_h * g.out_w;
-  TORCH_CHECK_VALUE(grad_out.dim() == 4 && grad_out.size(0) == batch && grad_out.size(1) == c_out &&
-                        grad_out.size(2) == g.out_h && grad_out.size(3) == g.out_w,
-                    "deform_conv2d backward (CUDA): grad has shape ", grad_out.sizes(), ", expected [", batch, ", ",
-                    c_out, ", ", g.out_h, ", ", g.out_w, "]");
+  TORCH_CHECK(grad_out.dim() == 4 && grad_out.size(0) == batch && grad_out.size(1) == c_out &&
+                  grad_out.size(2) == g.out_h && grad_out.size(3) == g.out_w,
+              "deform_conv2d backward (CUDA): grad has shape ", grad_out.sizes(), ", expected [", batch, ", ",
+              c_out, ", ", g.out_h, ", ", g.out_w, "]");
 
   const auto acc_type = at::toOpMathType(input.scalar_type());
   const bool reduced = acc_type != input.scalar_type();
