@@ -299,3 +299,74 @@ def test_memory_stays_flat_over_100k_frames_with_track_churn():
     assert trk.frame_id == n_frames
     assert max_live < 200  # removed tracks are freed, the lists stay bounded
     assert rss[n_frames - 1] - rss[20_000] < 4096, rss  # KiB
+
+
+# ------------------------------------------------------------------ argument rules (those of fairmot track)
+
+@pytest.mark.parametrize("kwargs,exc", [
+    ({"conf_thres": -1}, ValueError),
+    ({"conf_thres": 1.0}, ValueError),
+    ({"conf_thres": float("inf")}, ValueError),
+    ({"conf_thres": True}, TypeError),
+    ({"conf_thres": "0.4"}, TypeError),
+    ({"conf_thres": None}, TypeError),
+    ({"track_buffer": 0}, ValueError),
+    ({"track_buffer": 2 ** 31}, ValueError),
+    ({"track_buffer": True}, TypeError),
+    ({"track_buffer": 30.0}, TypeError),
+    ({"frame_rate": -25}, ValueError),
+    ({"frame_rate": float("inf")}, ValueError),
+    ({"frame_rate": False}, TypeError),
+    ({"frame_rate": "30"}, TypeError),
+    ({"association": "Byte"}, ValueError),
+    ({"association": 1}, TypeError),
+    ({"match_thres": -0.1}, ValueError),
+    ({"match_thres": float("nan")}, ValueError),
+    ({"low_thres": 1.5}, ValueError),
+    ({"low_thres": np.True_}, TypeError),
+])
+def test_constructor_errors_name_the_argument_and_the_bad_value(kwargs, exc):
+    (name, value), = kwargs.items()
+    with pytest.raises(exc) as ei:
+        JDETracker(**kwargs)
+    assert str(ei.value).startswith(f"{name} must be ") and repr(value) in str(ei.value)
+
+
+def test_constructor_accepts_numpy_scalars_and_range_edges():
+    trk = JDETracker(conf_thres=np.float32(0.0), track_buffer=np.int64(1), frame_rate=np.int32(25),
+                     match_thres=0, low_thres=0.0)
+    assert (trk.conf_thres, trk.track_buffer, trk.frame_rate, trk.match_thres) == (0.0, 1, 25.0, 0.0)
+    assert type(trk.track_buffer) is int and type(trk.frame_rate) is float
+    assert JDETracker(conf_thres=0.999, track_buffer=2 ** 31 - 1).track_buffer == 2 ** 31 - 1
+
+
+def test_constructor_and_cli_accept_the_same_conf_thres_and_track_buffer():
+    import argparse
+
+    from fairmot.cli import _positive_int, _track_buffer, _unit_float
+
+    for text in ["0", "0.4", "0.999", "1", "-1", "nan", "inf", "-0.0"]:
+        try:
+            _unit_float(text)
+            cli_ok = True
+        except argparse.ArgumentTypeError:
+            cli_ok = False
+        try:
+            JDETracker(conf_thres=float(text))
+            ok = True
+        except ValueError:
+            ok = False
+        assert ok == cli_ok, text
+    for text in ["1", "30", "0", "-3", str(2 ** 31 - 1), str(2 ** 31)]:
+        try:
+            _track_buffer(text)
+            cli_ok = True
+        except argparse.ArgumentTypeError:
+            cli_ok = False
+        try:
+            JDETracker(track_buffer=int(text))
+            ok = True
+        except ValueError:
+            ok = False
+        assert ok == cli_ok, text
+    assert _positive_int("3") == 3

@@ -392,3 +392,79 @@ def test_track_command_without_weights_and_without_builtin_model_says_why(tmp_pa
     video = write_video(tmp_path / "clip.mp4", make_clip(1), fps=25)
     rc, err = _run_cli(["track", str(video), "--device", "cpu", "--output-txt", str(tmp_path / "r.txt")], capsys)
     assert rc == 1 and "built-in model" in err and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------------------ argument rules
+
+@pytest.mark.parametrize("option,name,text,value", [
+    ("--conf-thres", "conf_thres", "0.4", 0.4),
+    ("--conf-thres", "conf_thres", "0", 0.0),
+    ("--conf-thres", "conf_thres", "1", 1.0),
+    ("--conf-thres", "conf_thres", "-1", -1.0),
+    ("--conf-thres", "conf_thres", "nan", math.nan),
+    ("--track-buffer", "track_buffer", "30", 30),
+    ("--track-buffer", "track_buffer", "0", 0),
+    ("--track-buffer", "track_buffer", "-1", -1),
+    ("--track-buffer", "track_buffer", str(2 ** 31), 2 ** 31),
+    ("--img-size", "img_size", "256x160", (256, 160)),
+    ("--img-size", "img_size", "250x160", (250, 160)),
+    ("--img-size", "img_size", "0x32", (0, 32)),
+    ("--device", "device", "cpu", "cpu"),
+    ("--device", "device", "gpu", "gpu"),
+    ("--device", "device", "CPU", "CPU"),
+    ("--device", "device", "cuda:x", "cuda:x"),
+    ("--dtype", "dtype", "float32", "float32"),
+    ("--dtype", "dtype", "fp16", "fp16"),
+    ("--arch", "arch", "dla34", "dla34"),
+    ("--arch", "arch", "dla_34", "dla_34"),
+    ("--arch", "arch", "yolo", "yolo"),
+])
+def test_tracker_accepts_exactly_what_fairmot_track_accepts(model, option, name, text, value):
+    try:
+        cli.build_parser().parse_args(["track", "clip.mp4", option, text])
+        cli_ok = True
+    except SystemExit as exc:
+        assert exc.code == 2
+        cli_ok = False
+    kwargs = {"img_size": IMG_SIZE, "device": "cpu", name: value}
+    try:
+        Tracker(model, **kwargs)
+        ok = True
+    except ValueError as exc:
+        assert name in str(exc) and repr(value) in str(exc)
+        ok = False
+    assert ok == cli_ok
+
+
+@pytest.mark.parametrize("name,value,exc", [
+    ("conf_thres", True, TypeError),
+    ("conf_thres", "0.4", TypeError),
+    ("track_buffer", 30.0, TypeError),
+    ("track_buffer", False, TypeError),
+    ("img_size", "256x160", TypeError),
+    ("img_size", (256.0, 160), TypeError),
+    ("img_size", (256, 160, 3), ValueError),
+    ("frame_rate", 0, ValueError),
+    ("frame_rate", math.inf, ValueError),
+    ("frame_rate", True, TypeError),
+    ("min_box_area", -1.0, ValueError),
+    ("min_box_area", math.nan, ValueError),
+    ("max_aspect_ratio", 0, ValueError),
+    ("max_aspect_ratio", math.inf, ValueError),
+    ("association", "bytes", ValueError),
+    ("K", 0, ValueError),
+    ("K", 2.5, TypeError),
+    ("weights", 3, TypeError),
+    ("device", 0, TypeError),
+])
+def test_tracker_rejects_bad_arguments_naming_them(model, name, value, exc):
+    kwargs = {"weights": model, "img_size": IMG_SIZE, "device": "cpu", name: value}
+    with pytest.raises(exc) as ei:
+        Tracker(**kwargs)
+    assert str(ei.value).startswith(f"{name} must be ") and repr(value) in str(ei.value)
+
+
+def test_tracker_accepts_none_for_the_optional_filters_and_numpy_scalars(model):
+    t = Tracker(model, img_size=np.array([256, 160]), device="cpu", min_box_area=None, max_aspect_ratio=None,
+                conf_thres=np.float32(0.3), track_buffer=np.int64(20), frame_rate=np.int64(25), K=np.int32(100))
+    assert t.detector.img_size == (256, 160) and t.association.max_time_lost == int(25 / 30 * 20)

@@ -10,6 +10,8 @@ import numpy as np
 
 from .config import TrackerConfig
 from .tracking import JDETracker
+from .validation import (ARCH, ASSOCIATION, DEVICE, DTYPE, IMG_SIZE, NON_NEGATIVE_NUMBER, POSITIVE_INT,
+                         POSITIVE_NUMBER, SCORE_THRESHOLD, TRACK_BUFFER, check_optional, check_weights)
 from .video import OFFICIAL_VIDEO_SIZE
 
 __all__ = ["Tracker", "FrameTracks", "track_video", "filter_tracks"]
@@ -63,6 +65,10 @@ class Tracker:
         track_buffer, frame_rate: association buffer (frames at 30 fps) and stream frame rate.
         min_box_area, max_aspect_ratio: the official output filter (100, 1.6); None disables.
         association: "default" (official) or "byte".
+        K: decoded centres per frame (official 500).
+
+    Every argument is checked first with the rules of ``fairmot track``'s options
+    (:mod:`fairmot.validation`): ``TypeError`` / ``ValueError`` naming the argument and the value.
     """
 
     def __init__(self, weights=None, arch: str | None = None, img_size: tuple[int, int] | None = None,
@@ -71,6 +77,20 @@ class Tracker:
                  min_box_area: float | None = TrackerConfig.min_box_area,
                  max_aspect_ratio: float | None = TrackerConfig.max_aspect_ratio, association: str = "default",
                  K: int = 500) -> None:
+        # the rules of fairmot track's options (fairmot.validation), before anything is loaded
+        weights = check_weights(weights)
+        arch = check_optional(ARCH, arch, "arch")
+        img_size = check_optional(IMG_SIZE, img_size, "img_size")
+        conf_thres = SCORE_THRESHOLD(conf_thres, "conf_thres")
+        device = DEVICE(device, "device")
+        dtype = DTYPE(dtype, "dtype")
+        track_buffer = TRACK_BUFFER(track_buffer, "track_buffer")
+        frame_rate = POSITIVE_NUMBER(frame_rate, "frame_rate")
+        min_box_area = check_optional(NON_NEGATIVE_NUMBER, min_box_area, "min_box_area")
+        max_aspect_ratio = check_optional(POSITIVE_NUMBER, max_aspect_ratio, "max_aspect_ratio")
+        association = ASSOCIATION(association, "association")
+        K = POSITIVE_INT(K, "K")
+
         import torch
 
         from .detector import Detector
@@ -95,8 +115,6 @@ class Tracker:
             meta_size = getattr(model, "checkpoint_meta", {}).get("img_size")
             img_size = tuple(int(v) for v in meta_size) if meta_size else (1088, 608)
         dtypes = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
-        if dtype not in dtypes:
-            raise ValueError(f"dtype must be one of {sorted(dtypes)}, got {dtype!r}")
         self.detector = Detector(model, img_size=img_size, conf_thres=conf_thres, K=K, device=device,
                                  dtype=dtypes[dtype])
         self.association = JDETracker(conf_thres=conf_thres, track_buffer=track_buffer, frame_rate=frame_rate,

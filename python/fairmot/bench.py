@@ -178,7 +178,8 @@ def run_bench(weights=None, arch=None, img_size=None, device="auto", dtype="floa
 
 def add_command(subparsers: Any) -> None:
     """Register ``fairmot bench`` on the CLI's sub-parsers."""
-    from .cli import _positive_int, parse_frame_size, parse_img_size
+    from .cli import _arch, _device, _positive_int, parse_frame_size, parse_img_size
+    from .validation import DTYPES
 
     p = subparsers.add_parser(
         "bench", help="per-frame latency of the tracker on this machine, split by stage",
@@ -186,11 +187,11 @@ def add_command(subparsers: Any) -> None:
                     "Tracker.update calls end to end) on synthetic 1920x1080 street scenes or the first frames of a "
                     "video, and print a table.")
     p.add_argument("--weights", default=None, help="FairMOT checkpoint (.pth) or exported .onnx; default: built-in")
-    p.add_argument("--arch", default=None, help="network architecture (default: from the checkpoint)")
+    p.add_argument("--arch", type=_arch, default=None, help="network architecture (default: from the checkpoint)")
     p.add_argument("--img-size", type=parse_img_size, default=None, metavar="WxH",
                    help="network input size (default: the checkpoint's, else 1088x608)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: %(default)s)")
-    p.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
+    p.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda or cuda:N (default: %(default)s)")
+    p.add_argument("--dtype", default="float32", choices=DTYPES,
                    help="network precision; float16/bfloat16 need CUDA (default: %(default)s)")
     p.add_argument("--frames", type=_positive_int, default=100, help="timed frames (default: %(default)s)")
     p.add_argument("--warmup", type=int, default=10, help="untimed frames first (default: %(default)s)")

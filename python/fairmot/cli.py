@@ -5,55 +5,22 @@ import argparse
 import logging
 import sys
 
+from .validation import (ARCH, DEVICE, DTYPES, FRAME_SIZE, IMG_SIZE, POSITIVE_INT, SCORE_THRESHOLD, TRACK_BUFFER,
+                         parse_wxh)
+
 logger = logging.getLogger("fairmot")
 
 
-def _parse_wxh(text: str, example: str) -> tuple[int, int]:
-    """``"WxH"`` (or ``W*H``, any case) -> (W, H) ints; argparse error naming ``example`` otherwise."""
-    parts = str(text).lower().replace("*", "x").split("x")
-    try:
-        if len(parts) != 2:
-            raise ValueError
-        return int(parts[0]), int(parts[1])
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as {example}, got {text!r}") from None
-
-
-def parse_img_size(text: str) -> tuple[int, int]:
-    """``"WxH"`` -> (W, H); both positive multiples of 32 (argparse type)."""
-    w, h = _parse_wxh(text, "1088x608")
-    if w <= 0 or h <= 0 or w % 32 or h % 32:
-        raise argparse.ArgumentTypeError(
-            f"width and height must be positive multiples of 32 (e.g. 1088x608, 864x480, 576x320), got {text!r}")
-    return w, h
-
-
-def parse_frame_size(text: str) -> tuple[int, int]:
-    """``"WxH"`` -> (W, H); any positive size (argparse type for frame sizes)."""
-    w, h = _parse_wxh(text, "1920x1080")
-    if w <= 0 or h <= 0:
-        raise argparse.ArgumentTypeError(f"width and height must be positive, got {text!r}")
-    return w, h
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return v
-
-
-def _unit_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
-    if not 0.0 <= v < 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
-    return v
+# argparse types: the rules of fairmot.validation, shared with the Python constructors.
+#: ``"WxH"`` -> (W, H); both positive multiples of 32 (network input sizes).
+parse_img_size = IMG_SIZE.arg_type(parse_wxh)
+#: ``"WxH"`` -> (W, H); any positive size (frame sizes).
+parse_frame_size = FRAME_SIZE.arg_type(parse_wxh)
+_positive_int = POSITIVE_INT.arg_type(int)
+_unit_float = SCORE_THRESHOLD.arg_type(float)
+_track_buffer = TRACK_BUFFER.arg_type(int)
+_device = DEVICE.arg_type()
+_arch = ARCH.arg_type()
 
 
 def _cmd_track(args: argparse.Namespace) -> int:
@@ -139,8 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "that space); --native-size keeps the video's own resolution.")
     track.add_argument("source", help="video file, image folder, MOT sequence folder or camera index")
     track.add_argument("--weights", default=None,
-                       help="FairMOT checkpoint (.pth); default: the built-in model, when the package ships one")
-    track.add_argument("--arch", default=None,
+                       help="FairMOT checkpoint (.pth); default: the built-in model, when the package ships one "
+                            "(synthetic scenes only: it finds few people on real footage; see README \"Models\")")
+    track.add_argument("--arch", type=_arch, default=None,
                        help="network architecture: dla34, dla34_tiny, resdcn_<18|34|50|101|152>, resfpndcn_<depth>, "
                             "hrnet_18/32 (default: as recorded in the checkpoint or recognised from its keys, "
                             "else dla34)")
@@ -156,10 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "recorded, else 1088x608; also 864x480, 576x320)")
     track.add_argument("--conf-thres", type=_unit_float, default=0.4,
                        help="detection confidence threshold (default: %(default)s)")
-    track.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: %(default)s)")
-    track.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
+    track.add_argument("--device", type=_device, default="auto",
+                       help="auto, cpu, cuda or cuda:N (default: %(default)s)")
+    track.add_argument("--dtype", default="float32", choices=DTYPES,
                        help="network precision; float16 / bfloat16 need CUDA (default: %(default)s)")
-    track.add_argument("--track-buffer", type=_positive_int, default=30,
+    track.add_argument("--track-buffer", type=_track_buffer, default=30,
                        help="frames (at 30 fps) a lost track is kept (default: %(default)s)")
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -104,12 +104,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def add_demo_arguments(p: argparse.ArgumentParser) -> None:
+    from .validation import DEVICE
+
     p.add_argument("--output", default="fairmot-demo", help="output folder (default: %(default)s)")
     p.add_argument("--frames", type=int, default=300, help="frames per sequence (default: %(default)s)")
     p.add_argument("--sequences", type=int, default=1, help="number of sequences (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="which held-out scenes (default: %(default)s)")
     p.add_argument("--weights", default=None, help="checkpoint to use instead of the built-in model")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda (default: %(default)s)")
+    p.add_argument("--device", type=DEVICE.arg_type(), default="auto",
+                   help="auto, cpu, cuda or cuda:N (default: %(default)s)")
     p.add_argument("--no-video", action="store_true", help="do not write the annotated video")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_demo)

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _tracker
 from .config import TrackerConfig
+from .validation import ASSOCIATION, NON_NEGATIVE_NUMBER, POSITIVE_NUMBER, SCORE_THRESHOLD, TRACK_BUFFER
 
 __all__ = [
     "JDETracker",
@@ -238,10 +239,16 @@ class JDETracker:
             IoU pass over the low-score detections (``low_thres < score <
             conf_thres``), starts new tracks only above ``conf_thres + 0.1``
             and updates the score on re-activation (ByteTrack's FairMOT variant).
-        match_thres: threshold of the embedding + motion stage (official 0.4).
-        low_thres: lower score bound of the byte mode's second band (0.2).
+        match_thres: threshold of the embedding + motion stage (official 0.4); finite, >= 0.
+        low_thres: lower score bound of the byte mode's second band (0.2); in [0, 1).
 
-    ``update`` is thread-safe per instance; separate instances are independent.
+    Arguments are checked with the rules of ``fairmot track``'s options (:mod:`fairmot.validation`):
+    ``TypeError`` for a wrong type (a bool, a string, a float ``track_buffer``), ``ValueError`` for a
+    value out of range (NaN, inf, negative), each naming the argument and the value.
+
+    ``update`` is thread-safe per instance (it runs without the GIL; the state
+    properties may be read from other threads meanwhile, they wait for the
+    running update); separate instances are independent.
     Detections of zero height are ignored, like detections under the score
     threshold (their aspect ratio is undefined; the official tracker would
     produce NaN); boxes with negative width or height are processed exactly as
@@ -258,15 +265,19 @@ class JDETracker:
         match_thres: float = TrackerConfig.match_thres,
         low_thres: float = TrackerConfig.low_thres,
     ) -> None:
-        if isinstance(track_buffer, bool) or not isinstance(track_buffer, (int, np.integer)):
-            raise TypeError(f"track_buffer must be an int, got {type(track_buffer).__name__}")
-        self._core = _tracker.JDETracker(
-            float(conf_thres), int(track_buffer), float(frame_rate), str(association), float(match_thres), float(low_thres)
-        )
-        self.conf_thres = float(conf_thres)
-        self.track_buffer = int(track_buffer)
-        self.frame_rate = float(frame_rate)
+        conf_thres = SCORE_THRESHOLD(conf_thres, "conf_thres")
+        track_buffer = TRACK_BUFFER(track_buffer, "track_buffer")
+        frame_rate = POSITIVE_NUMBER(frame_rate, "frame_rate")
+        association = ASSOCIATION(association, "association")
+        match_thres = NON_NEGATIVE_NUMBER(match_thres, "match_thres")
+        low_thres = SCORE_THRESHOLD(low_thres, "low_thres")
+        self._core = _tracker.JDETracker(conf_thres, track_buffer, frame_rate, association, match_thres, low_thres)
+        self.conf_thres = conf_thres
+        self.track_buffer = track_buffer
+        self.frame_rate = frame_rate
         self.association = association
+        self.match_thres = match_thres
+        self.low_thres = low_thres
 
     def update(self, boxes: np.ndarray, scores: np.ndarray, embeddings: np.ndarray) -> TrackResult:
         """Associate one frame of detections.
