@@ -370,3 +370,82 @@ def test_constructor_and_cli_accept_the_same_conf_thres_and_track_buffer():
             ok = False
         assert ok == cli_ok, text
     assert _positive_int("3") == 3
+
+
+# ------------------------------------------------------------------ max_time_lost saturation
+
+INT_MAX = 2 ** 31 - 1
+
+
+def test_max_time_lost_keeps_the_official_truncation_for_normal_frame_rates():
+    for fps, buf in [(30, 30), (29.97, 30), (14, 30), (25, 60), (0.5, 1), (1e6, 30)]:
+        assert JDETracker(frame_rate=fps, track_buffer=buf).max_time_lost == int(fps / 30.0 * buf)
+
+
+def test_huge_frame_rate_saturates_max_time_lost_instead_of_overflowing():
+    assert JDETracker(frame_rate=1e10).max_time_lost == INT_MAX
+    assert JDETracker(frame_rate=1e300).max_time_lost == INT_MAX
+    assert JDETracker(frame_rate=30, track_buffer=INT_MAX).max_time_lost == INT_MAX
+    assert JDETracker(frame_rate=1.0, track_buffer=INT_MAX).max_time_lost == int(1.0 / 30.0 * INT_MAX)
+
+
+def _lost_and_found(trk, gap):
+    """One person at frame 1, nobody for ``gap`` frames, the same person again; returns
+    (num_lost at the end of the gap, ids output when the person is back)."""
+    box = np.array([[100.0, 100.0, 150.0, 220.0]])
+    emb = np.eye(1, 16, dtype=np.float32)
+    score = np.array([0.9])
+    assert trk.update(box, score, emb).ids.tolist() == [1]
+    empty = (np.zeros((0, 4)), np.zeros(0), np.zeros((0, 16), np.float32))
+    for _ in range(gap):
+        trk.update(*empty)
+    return trk.num_lost, trk.update(box, score, emb).ids.tolist()
+
+
+def test_huge_frame_rate_keeps_lost_tracks():
+    assert _lost_and_found(JDETracker(frame_rate=1e10), 200) == (1, [1])  # found again, same id
+    assert _lost_and_found(JDETracker(frame_rate=1e300), 200) == (1, [1])
+    assert _lost_and_found(JDETracker(frame_rate=30), 200) == (0, [])  # expired: a new, unconfirmed track
+
+
+# ------------------------------------------------------------------ state getters while update runs
+
+def test_state_getters_from_another_thread_while_update_runs():
+    rng = np.random.default_rng(11)
+    frames = [_frame(rng, n=300, d=128) for _ in range(4)]
+    trk = JDETracker()
+    n_frames = 150
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    seen: list[tuple[int, int, int, int, int]] = []
+
+    def writer():
+        try:
+            for k in range(n_frames):
+                trk.update(*frames[k % len(frames)])
+                if k % 50 == 49:
+                    trk.reset()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            stop.set()
+
+    def reader():
+        try:
+            while not stop.is_set():
+                seen.append((trk.frame_id, trk.num_tracked, trk.num_lost, trk.max_time_lost, trk._core.feature_dim))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads) and not errors, errors
+    assert seen, "the readers ran"
+    for frame_id, n_tracked, n_lost, max_lost, dim in seen:
+        assert 0 <= frame_id <= 50
+        assert 0 <= n_tracked <= 4 * 300 and 0 <= n_lost <= 4 * 300  # a torn read would be wild
+        assert max_lost == 30 and dim in (0, 128)
+    assert trk.frame_id == n_frames % 50

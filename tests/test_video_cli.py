@@ -468,3 +468,45 @@ def test_tracker_accepts_none_for_the_optional_filters_and_numpy_scalars(model):
     t = Tracker(model, img_size=np.array([256, 160]), device="cpu", min_box_area=None, max_aspect_ratio=None,
                 conf_thres=np.float32(0.3), track_buffer=np.int64(20), frame_rate=np.int64(25), K=np.int32(100))
     assert t.detector.img_size == (256, 160) and t.association.max_time_lost == int(25 / 30 * 20)
+
+
+# ------------------------------------------------------------------------------------------ seqinfo.ini frameRate
+
+def _mot_sequence(root: Path, frame_rate: str | None) -> Path:
+    write_pngs(root / "img1", n=2)
+    rate = "" if frame_rate is None else f"frameRate={frame_rate}\n"
+    (root / "seqinfo.ini").write_text(f"[Sequence]\nname=SEQ\nimDir=img1\n{rate}seqLength=2\n")
+    return root
+
+
+@pytest.mark.parametrize("rate", ["nan", "0", "-5", "inf", "1e400", "fast"])
+def test_seqinfo_frame_rate_that_is_not_a_finite_positive_number_is_an_error_naming_the_file(tmp_path, rate):
+    seq = _mot_sequence(tmp_path / "seq", rate)
+    with pytest.raises(ValueError) as ei:
+        open_source(seq)
+    assert str(seq / "seqinfo.ini") in str(ei.value) and "frameRate" in str(ei.value) and rate in str(ei.value)
+    with pytest.raises(ValueError, match="seqinfo.ini"):
+        open_source(seq / "img1")  # found from the img1 folder too
+
+
+def test_track_command_reports_a_bad_seqinfo_frame_rate(checkpoint, tmp_path, capsys):
+    seq = _mot_sequence(tmp_path / "seq", "nan")
+    rc, err = _run_cli(["track", str(seq), "--weights", str(checkpoint), "--img-size", "256x160", "--device", "cpu",
+                        "--output-txt", str(tmp_path / "r.txt"), "-q"], capsys)
+    assert rc == 1 and str(seq / "seqinfo.ini") in err and err.count("\n") == 1
+
+
+def test_seqinfo_huge_frame_rate_keeps_lost_tracks_for_ever(model, tmp_path):
+    seq = _mot_sequence(tmp_path / "seq", "1e300")
+    src = open_source(seq)
+    assert src.fps == 1e300
+    tracker = Tracker(model, img_size=IMG_SIZE, device="cpu", frame_rate=src.frame_rate)
+    assert tracker.association.max_time_lost == 2 ** 31 - 1  # saturated, not INT_MIN
+    out = list(track_video(seq, model, img_size=IMG_SIZE, device="cpu"))
+    assert [i for i, _, _ in out] == [1, 2]
+
+
+def test_seqinfo_without_frame_rate_assumes_the_default_with_a_warning(tmp_path, caplog):
+    seq = _mot_sequence(tmp_path / "seq", None)
+    src = open_source(seq)
+    assert src.fps == DEFAULT_FPS and "no frameRate" in caplog.text

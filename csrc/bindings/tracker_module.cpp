@@ -457,6 +457,12 @@ py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scor
   return py::make_tuple(ids, boxes_out, scores_out, det_index);
 }
 
+// A JDETracker getter that runs without the GIL (it may wait for the instance's lock).
+template <typename R>
+py::cpp_function unlocked_getter(R (JDETracker::*getter)() const) {
+  return py::cpp_function(getter, py::call_guard<py::gil_scoped_release>());
+}
+
 // Test hook: the solver's vectorised kernels next to their scalar
 // definitions (fairmot._tracker._lapjv_kernels; not public API).
 py::dict lapjv_kernels_for_tests(py::array_t<double, py::array::c_style | py::array::forcecast> c,
@@ -531,10 +537,12 @@ PYBIND11_MODULE(_tracker, m) {
            py::arg("conf_thres") = 0.4, py::arg("track_buffer") = 30, py::arg("frame_rate") = 30.0,
            py::arg("association") = "default", py::arg("match_thres") = 0.4, py::arg("low_thres") = 0.2)
       .def("update", &tracker_update, py::arg("boxes"), py::arg("scores"), py::arg("embeddings"))
-      .def("reset", &JDETracker::reset)
-      .def_property_readonly("frame_id", &JDETracker::frame_id)
-      .def_property_readonly("max_time_lost", &JDETracker::max_time_lost)
-      .def_property_readonly("num_tracked", &JDETracker::num_tracked)
-      .def_property_readonly("num_lost", &JDETracker::num_lost)
-      .def_property_readonly("feature_dim", &JDETracker::feature_dim);
+      // reset and the state getters lock the instance; they wait for a running update (which
+      // holds the lock without the GIL) with the GIL released, so other threads keep running.
+      .def("reset", &JDETracker::reset, py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("frame_id", unlocked_getter(&JDETracker::frame_id))
+      .def_property_readonly("max_time_lost", unlocked_getter(&JDETracker::max_time_lost))
+      .def_property_readonly("num_tracked", unlocked_getter(&JDETracker::num_tracked))
+      .def_property_readonly("num_lost", unlocked_getter(&JDETracker::num_lost))
+      .def_property_readonly("feature_dim", unlocked_getter(&JDETracker::feature_dim));
 }

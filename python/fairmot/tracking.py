@@ -232,9 +232,10 @@ class JDETracker:
     """FairMOT's online association (``JDETracker.update`` of the official code).
 
     Args:
-        conf_thres: detections need ``score > conf_thres`` (official 0.4).
-        track_buffer: frames (at 30 fps) a lost track is kept (official 30).
-        frame_rate: stream frame rate; ``max_time_lost = int(frame_rate / 30 * track_buffer)``.
+        conf_thres: detections need ``score > conf_thres`` (official 0.4); in [0, 1).
+        track_buffer: frames (at 30 fps) a lost track is kept (official 30); a positive int.
+        frame_rate: stream frame rate, finite and > 0; ``max_time_lost = int(frame_rate / 30 *
+            track_buffer)``, saturated at 2**31 - 1 (a huge rate: lost tracks never expire).
         association: ``"default"`` (official) or ``"byte"``, which adds a third
             IoU pass over the low-score detections (``low_thres < score <
             conf_thres``), starts new tracks only above ``conf_thres + 0.1``
@@ -299,6 +300,7 @@ class JDETracker:
 
     @property
     def max_time_lost(self) -> int:
+        """Frames a lost track is kept: ``int(frame_rate / 30 * track_buffer)``, at most 2**31 - 1."""
         return self._core.max_time_lost
 
     @property

@@ -221,12 +221,27 @@ def _read_seqinfo(path: Path) -> dict[str, str]:
     return dict(parser["Sequence"])
 
 
+def _seqinfo_frame_rate(path: Path, seq: Mapping[str, str]) -> float | None:
+    """``frameRate`` of a ``seqinfo.ini`` (the tracker's frame rate); None (with a warning) when
+    absent. A value that is not a finite number > 0 is a ``ValueError`` naming the file: it would
+    reach the tracker as its frame rate (a huge finite one is kept: lost tracks never expire)."""
+    raw = seq.get("frameRate")
+    if raw is None or not str(raw).strip():
+        logger.warning("%s has no frameRate; assuming %g fps", path, DEFAULT_FPS)
+        return None
+    fps = _valid_fps(str(raw).strip())
+    if fps is None:
+        raise ValueError(f"{path}: frameRate must be a finite number > 0, got {raw!r}")
+    return fps
+
+
 class ImageFolderSource(FrameSource):
     """Images of a folder sorted by file name (or a single image file).
 
     A MOT Challenge sequence folder (``seqinfo.ini`` + ``img1/``) reads ``img1/`` (or the
-    ``imDir`` of ``seqinfo.ini``) at the ``frameRate`` of ``seqinfo.ini``; so does its ``img1``
-    folder given directly. Otherwise the rate is ``DEFAULT_FPS``. Each image is read when
+    ``imDir`` of ``seqinfo.ini``) at the ``frameRate`` of ``seqinfo.ini`` (``ValueError`` naming
+    the file unless a finite number > 0); so does its ``img1`` folder given directly. Otherwise
+    (or without a ``frameRate``) the rate is ``DEFAULT_FPS``. Each image is read when
     iterated; an unreadable image raises ``ValueError`` naming it.
     """
 
@@ -253,9 +268,7 @@ class ImageFolderSource(FrameSource):
             if info is None and (root / "img1").is_dir() and not _list_images(root):  # MOT layout, no seqinfo
                 image_dir = root / "img1"
             if info is not None:
-                seq_fps = _valid_fps(seq.get("frameRate"))
-                if seq_fps is None:
-                    logger.warning("%s has no valid frameRate; assuming %g fps", info, DEFAULT_FPS)
+                seq_fps = _seqinfo_frame_rate(info, seq)
             files = _list_images(image_dir)
             if not files:
                 raise ValueError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) found in folder: {image_dir}")

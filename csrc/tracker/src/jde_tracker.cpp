@@ -2,6 +2,7 @@
 #include "fairmot/tracker/jde_tracker.hpp"
 
 #include <cmath>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -484,10 +485,20 @@ void validate_options(const TrackerOptions& o) {
   if (!std::isfinite(o.low_thres)) fail("low_thres must be finite");
 }
 
+namespace {
+// The official int(frame_rate / 30.0 * track_buffer), truncated toward zero, saturated at the
+// int range: a huge (valid) frame rate keeps lost tracks for ever instead of overflowing.
+int max_time_lost_for(const TrackerOptions& o) {
+  const double v = o.frame_rate / 30.0 * static_cast<double>(o.track_buffer);
+  if (!(v < static_cast<double>(std::numeric_limits<int>::max()))) return std::numeric_limits<int>::max();
+  return v <= 0.0 ? 0 : static_cast<int>(v);
+}
+}  // namespace
+
 JDETracker::JDETracker(const TrackerOptions& options) : impl_(std::make_unique<Impl>()) {
   validate_options(options);
   impl_->opt = options;
-  impl_->max_time_lost = static_cast<int>(options.frame_rate / 30.0 * options.track_buffer);
+  impl_->max_time_lost = max_time_lost_for(options);
 }
 JDETracker::~JDETracker() = default;
 JDETracker::JDETracker(JDETracker&&) noexcept = default;
@@ -501,11 +512,31 @@ void JDETracker::reset() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->reset();
 }
-int64_t JDETracker::frame_id() const { return impl_->frame; }
-int JDETracker::max_time_lost() const { return impl_->max_time_lost; }
-const TrackerOptions& JDETracker::options() const { return impl_->opt; }
-int64_t JDETracker::num_tracked() const { return static_cast<int64_t>(impl_->tracked.size()); }
-int64_t JDETracker::num_lost() const { return static_cast<int64_t>(impl_->lost.size()); }
-int64_t JDETracker::feature_dim() const { return impl_->dim; }
+// The getters take the lock too: update() runs without the GIL, so another thread may read
+// while it rewrites the lists; each getter waits for the running update and sees its result.
+int64_t JDETracker::frame_id() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->frame;
+}
+int JDETracker::max_time_lost() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->max_time_lost;
+}
+TrackerOptions JDETracker::options() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->opt;
+}
+int64_t JDETracker::num_tracked() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return static_cast<int64_t>(impl_->tracked.size());
+}
+int64_t JDETracker::num_lost() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return static_cast<int64_t>(impl_->lost.size());
+}
+int64_t JDETracker::feature_dim() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->dim;
+}
 
 }  // namespace fairmot

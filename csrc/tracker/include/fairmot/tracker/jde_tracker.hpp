@@ -24,7 +24,7 @@ enum class Association {
 struct TrackerOptions {
   double conf_thres = 0.4;   // detections need score > conf_thres
   int track_buffer = 30;     // frames at 30 fps a lost track is kept
-  double frame_rate = 30.0;  // max_time_lost = int(frame_rate / 30 * track_buffer)
+  double frame_rate = 30.0;  // max_time_lost = int(frame_rate / 30 * track_buffer), at most INT_MAX
   Association association = Association::Default;
   double match_thres = 0.4;  // stage-1 (embedding + motion) threshold
   double low_thres = 0.2;    // byte mode: low-score detections have low_thres < score < conf_thres
@@ -64,10 +64,14 @@ class JDETracker {
   // exactly as the official tracker tracks them.
   std::vector<OutputTrack> update(const DetectionBatch& detections);
 
+  // update(), reset() and the getters below lock the instance: any of them may be called from
+  // several threads (a getter waits for a running update and sees its result).
   void reset();
   int64_t frame_id() const;
+  // int(frame_rate / 30 * track_buffer) (the official formula), saturated at INT_MAX: a huge
+  // frame rate means lost tracks never expire.
   int max_time_lost() const;
-  const TrackerOptions& options() const;
+  TrackerOptions options() const;  // a copy
   int64_t num_tracked() const;  // tracked list length (confirmed or not)
   int64_t num_lost() const;     // lost list length
   int64_t feature_dim() const;  // 0 until the first detection is seen
