@@ -530,3 +530,74 @@ def test_load_model_reexported():
 
     assert models.load_model is checkpoint.load_model
     assert models.save_checkpoint is checkpoint.save_checkpoint
+
+
+# ----------------------------------------------------------------------------- files that are no checkpoints
+
+def _legacy_bytes() -> bytes:
+    buf = io.BytesIO()
+    torch.save({"epoch": 1, "state_dict": {"hm.2.weight": torch.zeros(1, 256, 1, 1)}}, buf,
+               _use_new_zipfile_serialization=False)
+    return buf.getvalue()
+
+
+def _zip_bytes() -> bytes:
+    buf = io.BytesIO()
+    torch.save({"epoch": 1, "state_dict": {f"base.x{i}": torch.randn(64, 64) for i in range(8)}}, buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind,content,reason", [
+    ("random", lambda: bytes(range(45, 256)) * 20, "unrecognised content"),
+    ("truncated", lambda: _zip_bytes()[: len(_zip_bytes()) // 2], "truncated zip archive"),
+    ("truncated_legacy", lambda: _legacy_bytes()[:-40], "pickle stream that is truncated or damaged"),
+    ("empty", lambda: b"", "the file is empty"),
+    ("text", lambda: b"model weights go here\n", "a text file starting 'model weights go here'"),
+    ("html", lambda: b"<!DOCTYPE html>\n<html><body>quota exceeded</body></html>\n", "HTML page"),
+    ("lfs", lambda: b"version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n", "Git LFS pointer"),
+])
+def test_files_that_are_no_checkpoints_say_so_plainly(tmp_path, kind, content, reason):
+    path = tmp_path / f"{kind}.pth"
+    path.write_bytes(content())
+    with pytest.raises(ValueError) as ei:
+        models.load_model(path)
+    message = str(ei.value)
+    assert message.startswith(f"{path} is not a PyTorch checkpoint (") and message.endswith(")")
+    assert reason in message
+    assert "operand" not in message and "Unpickl" not in message and "\n" not in message
+    with pytest.raises(ValueError, match=r"is not a PyTorch checkpoint \("):  # a file object too
+        models.load_model(io.BytesIO(content()))
+
+
+# ----------------------------------------------------------------------------- explicit arch vs the file
+
+def test_explicit_arch_contradicting_the_recorded_arch_is_an_error_naming_both():
+    from fairmot.weights import default_weights
+
+    with pytest.raises(ValueError) as ei:
+        models.load_model(default_weights(), arch="dla34")  # the built-in model is a dla34_tiny
+    message = str(ei.value)
+    assert "'dla34'" in message and "dla34_tiny" in message and "recorded" in message
+    assert models.load_model(default_weights(), arch="dla34-tiny").load_report.ok  # an alias of the same
+
+
+@pytest.mark.parametrize("file_arch,given", [("dla34_tiny", "dla34"), ("dla34", "dla34_tiny"),
+                                             ("dla34_tiny", "resdcn_18"), ("resdcn_18", "dla34")])
+def test_explicit_arch_contradicting_the_checkpoint_keys_is_an_error_naming_both(tmp_path, file_arch, given):
+    torch.manual_seed(0)
+    path = tmp_path / "bare.pth"
+    torch.save(models.build_model(file_arch).state_dict(), path)  # no meta: recognised from the keys
+    with pytest.raises(ValueError) as ei:
+        models.load_model(path, arch=given)
+    message = str(ei.value)
+    assert str(path) in message and f"'{given}'" in message and file_arch in message
+    assert "recognised from its keys" in message
+    assert models.load_model(path, arch=file_arch).load_report.ok
+    assert models.load_model(path).load_report.ok
+
+
+def test_dla_checkpoint_of_other_widths_loads_under_any_dla_name():
+    torch.manual_seed(0)
+    sd = models.build_model("dla34", channels=(8, 16, 16, 32, 64, 96)).state_dict()
+    for arch in ("dla34", "dla34_tiny", None):
+        assert models.load_model(sd, arch=arch).load_report.ok

@@ -56,7 +56,7 @@ class Tracker:
             ``device`` picks the ONNX Runtime provider and ``dtype`` must be "float32" (the file
             keeps the precision it was exported with).
         arch: network architecture of the checkpoint ("dla34", "dla34_tiny"); None: as recorded in
-            the checkpoint, else "dla34".
+            the checkpoint, else "dla34". A name that contradicts the checkpoint is an error.
         img_size: network input (width, height); None: the checkpoint's ``meta['img_size']`` (the
             built-in model's training size), else the official 1088x608 (also 864x480, 576x320).
         conf_thres: detection threshold (official 0.4).

@@ -24,6 +24,7 @@ import logging
 import os
 import pickle
 import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Union
 
@@ -36,7 +37,7 @@ from .heads import DEFAULT_HEADS
 
 __all__ = [
     "LoadReport", "load_model", "save_checkpoint", "read_checkpoint", "infer_heads", "infer_channels",
-    "clean_state_dict",
+    "clean_state_dict", "checkpoint_arch",
 ]
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,57 @@ def _describe_source(obj: Any) -> str:
     return f"<{type(obj).__name__}>"
 
 
+#: Bytes read from the start of a file to say what it is when torch cannot read it.
+_SNIFF_BYTES = 512
+
+
+def _sniff(head: bytes, size: int | None, complete_zip: bool | None = None) -> str:
+    """Why a file torch could not read is not a checkpoint, from its first bytes (and size);
+    ``complete_zip``: whether a zip archive has its end record (None: unknown)."""
+    if size == 0 or (size is None and not head):
+        return "the file is empty"
+    if head.startswith(b"PK\x03\x04"):  # torch.save's zip archive
+        if complete_zip is False:
+            return "a truncated zip archive, its end is missing: an interrupted download or copy?"
+        return "a zip archive that is damaged or was not written by torch.save"
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):  # a pickle stream
+        return "a pickle stream that is truncated or damaged, or holds no torch.save checkpoint"
+    if b"\x00" not in head:
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError as exc:  # a multi-byte character cut at the end of the sample
+            text = head[:exc.start].decode("utf-8") if exc.start > len(head) - 4 else None
+        if text is not None and all(c.isprintable() or c in "\r\n\t" for c in text):
+            first = text.strip().splitlines()[0][:60] if text.strip() else ""
+            if first.startswith("version https://git-lfs"):
+                return "a Git LFS pointer file, not the weights it points to: run git lfs pull"
+            if first.lower().startswith(("<!doctype html", "<html")):
+                return "an HTML page: a failed download?"
+            return f"a text file starting {first!r}"
+    return "unrecognised content: neither a torch.save zip archive nor a legacy pickle checkpoint"
+
+
+def _why_unreadable(path: Any) -> str:
+    """:func:`_sniff` of a path or seekable binary file object."""
+    head, size, complete = b"", None, None
+    try:
+        if isinstance(path, (str, os.PathLike)):
+            with open(path, "rb") as f:
+                head = f.read(_SNIFF_BYTES)
+            size = os.path.getsize(path)
+            complete = zipfile.is_zipfile(path)
+        elif hasattr(path, "seek") and hasattr(path, "read"):
+            pos = path.tell()
+            path.seek(0)
+            data = path.read(_SNIFF_BYTES)
+            complete = zipfile.is_zipfile(path)
+            path.seek(pos)
+            head = data if isinstance(data, bytes) else b""
+    except (OSError, ValueError):
+        pass
+    return _sniff(head, size, complete)
+
+
 def _torch_load(path: Any, map_location: Any) -> Any:
     src = _describe_source(path)
     if isinstance(path, (str, os.PathLike)):
@@ -136,24 +188,15 @@ def _torch_load(path: Any, map_location: Any) -> Any:
         return torch.load(path, map_location=map_location, weights_only=True)
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
-    except pickle.UnpicklingError as e:
-        msg = str(e)
-        unsafe = re.search(r"Unsupported global: GLOBAL (\S+)", msg)
+    except Exception as e:  # unpickling / zip / EOF errors of files that are not (whole) checkpoints
+        unsafe = isinstance(e, pickle.UnpicklingError) and re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
         if unsafe:
             raise ValueError(
                 f"{src}: refused to load: the file needs the Python object {unsafe.group(1)}, which safe "
                 f"loading (torch.load(weights_only=True)) does not allow; FairMOT checkpoints contain only "
                 f"tensors and plain containers"
             ) from e
-        detail = re.search(r"WeightsUnpickler error:\s*(.+?)(?:\n\s*\n|$)", msg, re.DOTALL)
-        detail_text = detail.group(1).strip() if detail else (msg.splitlines()[0] if msg else "")
-        raise ValueError(
-            f"{src}: not a readable PyTorch checkpoint (corrupt or truncated file?): {detail_text}"
-        ) from e
-    except Exception as e:  # zip / EOF / unpickling errors of damaged files
-        raise ValueError(
-            f"{src}: not a readable PyTorch checkpoint (corrupt or truncated file?): {type(e).__name__}: {e}"
-        ) from e
+        raise ValueError(f"{src} is not a PyTorch checkpoint ({_why_unreadable(path)})") from e
 
 
 def clean_state_dict(state_dict: Mapping[str, Any], source: str = "<state dict>") -> tuple[dict[str, Tensor], list[str]]:
@@ -277,6 +320,32 @@ def infer_arch(state_dict: Mapping[str, Tensor]) -> str | None:
     return None
 
 
+def checkpoint_arch(state_dict: Mapping[str, Tensor], meta: Mapping[str, Any] | None = None,
+                    source: str = "<state dict>") -> tuple[str | None, str]:
+    """The architecture of a checkpoint and how it is known: ``(arch, how)``.
+
+    ``meta['arch']`` when the file records one (checkpoints of :func:`save_checkpoint`); otherwise
+    what its keys show (:func:`infer_arch`), DLA backbones named by their widths (``dla34`` or
+    ``dla34_tiny``); ``(None, "")`` when neither tells (also for DLA-34 backbones of other widths,
+    which load under any DLA name: widths are read from the file).
+    """
+    recorded = (meta or {}).get("arch")
+    if recorded is not None:
+        if not isinstance(recorded, str):
+            raise ValueError(f"{source}: meta['arch'] must be a string, got {recorded!r}")
+        return normalize_arch(recorded), "recorded in its meta"
+    arch = infer_arch(state_dict)
+    if arch is None:
+        return None, ""
+    if arch == "dla34":
+        widths = infer_channels(state_dict)
+        for name, chans in ARCH_CHANNELS.items():
+            if tuple(chans) == widths:
+                return name, f"recognised from its keys: backbone widths {list(widths)}"
+        return None, ""  # a DLA-34 of other widths: no name to check (any DLA arch loads it)
+    return arch, "recognised from its keys"
+
+
 def _head_layout(entries: dict[str, Tensor]) -> tuple[int, int] | None:
     """(out channels, head_conv) of one head from its entries (keys relative to the head)."""
     indexed: dict[int, Tensor] = {}
@@ -340,9 +409,10 @@ def load_model(
         path_or_state: ``.pth`` path / binary file object, a checkpoint dict, or a bare state dict.
         arch: ``"dla34"`` / ``"dla_34"`` / ``"dla34_tiny"`` / ``"resdcn_34"`` ...; ``None`` (default):
             the file's ``meta['arch']`` if it has one (checkpoints written by
-            :func:`save_checkpoint`), else what its keys show (:func:`infer_arch`: ResNet-DCN depth
-            or DLA), else ``"dla34"``. Backbone widths are always read from the file, so reduced-width DLA-34
-            checkpoints load whatever the arch name says.
+            :func:`save_checkpoint`), else what its keys show (:func:`checkpoint_arch`: ResNet-DCN
+            depth, HRNet width, DLA-34 by its backbone widths), else ``"dla34"``. An explicit arch
+            that differs from the recorded / recognised one is a ``ValueError`` naming both.
+            DLA backbone widths are read from the file.
         heads: ``{name: channels}``; ``None`` (default) infers them from the file (default heads if
             the file has none).
         head_conv: hidden head width; ``None`` (default) infers it from the file (256 if absent).
@@ -357,16 +427,21 @@ def load_model(
 
     Raises:
         FileNotFoundError: the path does not exist.
-        ValueError: unreadable / corrupt / unsafe / non-checkpoint file (message names the file), or
-            a strict-mode mismatch.
+        ValueError: unreadable / corrupt / unsafe / non-checkpoint file (``"<path> is not a PyTorch
+            checkpoint (<why>)"`` and the like, naming the file), an ``arch`` that contradicts the
+            checkpoint, or a strict-mode mismatch.
     """
     sd, epoch, ignored, meta = _read_checkpoint(path_or_state, map_location=map_location)
     src = "<state dict>" if isinstance(path_or_state, Mapping) else _describe_source(path_or_state)
+    file_arch, how = checkpoint_arch(sd, meta, src)
     if arch is None:
-        arch = meta.get("arch") or infer_arch(sd) or "dla34"
-        if not isinstance(arch, str):
-            raise ValueError(f"{src}: meta['arch'] must be a string, got {arch!r}")
-    arch = normalize_arch(arch)
+        arch = file_arch or "dla34"
+    else:
+        arch = normalize_arch(arch)
+        if file_arch is not None and arch != file_arch:
+            raise ValueError(
+                f"{src}: arch {arch!r} was given but the checkpoint holds a {file_arch} network ({how}); "
+                f"pass arch={file_arch!r} or leave arch unset")
     channels = infer_channels(sd) if arch.startswith("dla") else None  # DLA widths come from the file
     file_heads, file_head_conv = infer_heads(sd)
     if heads is None:
