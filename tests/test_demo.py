@@ -88,3 +88,66 @@ def test_track_without_weights_uses_the_builtin_model_and_says_so(tmp_path, capl
     assert rc == 0
     assert "built-in model" in caplog.text
     assert (tmp_path / "out.txt").is_file()
+
+
+# ----------------------------------------------------------------------------- the synthetic-only warning
+
+def _builtin_warnings(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.WARNING and "built-in model" in r.getMessage()]
+
+
+def _assert_one_builtin_warning(caplog) -> None:
+    warnings = _builtin_warnings(caplog)
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    message = warnings[0].getMessage()
+    assert warnings[0].levelno == logging.WARNING and warnings[0].name == "fairmot.weights"
+    assert "synthetic scenes only" in message and "few people" in message
+    assert "--weights fairmot_dla34.pth" in message and 'Tracker("fairmot_dla34.pth")' in message
+    assert 'README "Models"' in message
+    assert not [r for r in caplog.records if r.levelno == logging.INFO and "built-in model" in r.getMessage()]
+
+
+def test_tracker_without_weights_logs_one_warning_that_the_builtin_model_is_synthetic_only(caplog):
+    import fairmot
+
+    caplog.set_level(logging.INFO, logger="fairmot")
+    fairmot.Tracker(device="cpu")
+    _assert_one_builtin_warning(caplog)
+
+
+def test_loading_the_builtin_checkpoint_logs_the_warning_and_other_checkpoints_do_not(tmp_path, caplog):
+    import fairmot
+
+    caplog.set_level(logging.INFO, logger="fairmot")
+    model = fairmot.load_model(default_weights())
+    _assert_one_builtin_warning(caplog)
+    caplog.clear()
+    fairmot.save_checkpoint(tmp_path / "other.pth", model, meta={"arch": "dla34_tiny"})
+    fairmot.Tracker(str(tmp_path / "other.pth"), device="cpu")
+    assert not _builtin_warnings(caplog)
+
+
+def test_track_command_without_weights_logs_one_warning(tmp_path, caplog):
+    from fairmot.data.synthetic import SceneConfig, write_sequence
+
+    seq = tmp_path / "seq"
+    write_sequence(seq, SceneConfig(width=320, height=192, n_frames=2), seed=DEMO_SEED_BASE + 78)
+    caplog.set_level(logging.INFO, logger="fairmot")
+    rc = cli.main(["track", str(seq), "--device", "cpu", "--output-txt", str(tmp_path / "out.txt"), "-q"])
+    assert rc == 0
+    _assert_one_builtin_warning(caplog)
+
+
+def test_bench_command_without_weights_logs_one_warning(caplog, capsys):
+    caplog.set_level(logging.INFO, logger="fairmot")
+    rc = cli.main(["bench", "--device", "cpu", "--frames", "1", "--warmup", "0", "--frame-size", "320x192"])
+    assert rc == 0 and "end to end" in capsys.readouterr().out
+    _assert_one_builtin_warning(caplog)
+
+
+def test_demo_does_not_warn_about_the_builtin_model(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="fairmot")
+    run_demo(tmp_path / "demo", frames=2, video=False, progress=False)
+    assert not _builtin_warnings(caplog)
+    fairmot_warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("fairmot")]
+    assert not fairmot_warnings, [r.getMessage() for r in fairmot_warnings]

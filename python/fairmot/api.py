@@ -48,7 +48,9 @@ class Tracker:
 
     Args:
         weights: path to a FairMOT checkpoint (official ``.pth`` layout), or a model. ``None``
-            uses the built-in model shipped with the package (when available). A path ending in
+            uses the built-in model shipped with the package (when available; trained on synthetic
+            scenes only, it finds few people on real footage and logs a warning saying so: pass real
+            weights such as ``fairmot_dla34.pth``, see README "Models"). A path ending in
             ``.onnx`` (a network written by ``fairmot export``) runs the network with ONNX Runtime
             (``pip install 'fairmot[onnx]'``, onnxruntime >= 1.25) with the same pre-processing,
             decoding and association; a :class:`fairmot.onnx_backend.OnnxModel` is accepted too.
@@ -99,8 +101,7 @@ class Tracker:
         if weights is None:
             from .weights import default_weights
 
-            weights = default_weights()
-            logger.info("no weights given: using the built-in model %s", weights)
+            weights = default_weights()  # load_model warns that it is the synthetic-only built-in model
         if isinstance(weights, torch.nn.Module):
             model = weights
         elif _is_onnx_model(weights):

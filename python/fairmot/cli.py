@@ -42,8 +42,6 @@ def _cmd_track(args: argparse.Namespace) -> int:
     logger.info("source %s: %dx%d, %g fps (tracker frame rate %d), %s frames", source.name, source.size[0],
                 source.size[1], source.fps, source.frame_rate,
                 "?" if source.frame_count is None else source.frame_count)
-    if args.weights is None:
-        logger.info("no --weights given: using the built-in model")
     tracker = Tracker(args.weights, arch=args.arch, img_size=args.img_size, conf_thres=args.conf_thres,
                       device=args.device, dtype=args.dtype, track_buffer=args.track_buffer,
                       frame_rate=source.frame_rate)

@@ -45,6 +45,7 @@ def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: 
     from .eval import evaluate, write_metrics_csv
     from .tracking_run import TrackingRun
     from .video import TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
+    from .weights import builtin_warning_suppressed
 
     if frames < 1 or sequences < 1:
         raise ValueError(f"frames and sequences must be >= 1, got {frames}, {sequences}")
@@ -63,7 +64,8 @@ def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: 
 
     for name in names:
         source = open_source(seq_root / name)
-        tracker = Tracker(weights, device=device, frame_rate=source.frame_rate)
+        with builtin_warning_suppressed():  # the synthetic scenes the built-in model is made for
+            tracker = Tracker(weights, device=device, frame_rate=source.frame_rate)
         logger.info("tracking %s with %s (input %dx%d)", name, weights or "the built-in model",
                     *tracker.detector.img_size)
         writer = VideoWriter(out / f"{name}.mp4", fps=source.fps) if video else None

@@ -32,7 +32,8 @@ import torch
 from torch import Tensor, nn
 
 from .._io import atomic_open
-from .factory import DEFAULT_HEAD_CONV, build_model, normalize_arch
+from ..weights import is_builtin, warn_builtin
+from .factory import ARCH_CHANNELS, DEFAULT_HEAD_CONV, build_model, normalize_arch
 from .heads import DEFAULT_HEADS
 
 __all__ = [
@@ -420,6 +421,9 @@ def load_model(
             absent BatchNorm counters) does not match; if False, load what matches and log the rest.
         map_location: passed to ``torch.load``; if it names a device, the model is moved there.
 
+    Loading the package's built-in model (or any checkpoint of its recipe) logs one warning that it
+    is trained on synthetic scenes only (:func:`fairmot.weights.warn_builtin`).
+
     Returns:
         the model, in **eval mode**, with ``model.load_report`` (:class:`LoadReport`) describing
         what was loaded and what was skipped (``report.skipped``, ``report.ok``) and
@@ -491,6 +495,8 @@ def load_model(
     model.eval()
     model.load_report = report
     model.checkpoint_meta = meta
+    if is_builtin(path_or_state, meta):
+        warn_builtin()  # synthetic-only: say so, once per load (fairmot demo suppresses it)
     return model
 
 

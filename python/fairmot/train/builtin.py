@@ -66,7 +66,7 @@ def build_builtin(workdir: str | os.PathLike[str], output: str | os.PathLike[str
                   progress: bool = True) -> Path:
     """Run the whole recipe (data, training, packing); returns the packed weights' path."""
     from ..data.synthetic import SceneConfig, write_dataset
-    from ..weights import BUILTIN_WEIGHTS
+    from ..weights import BUILTIN_RECIPE, BUILTIN_WEIGHTS
     from .trainer import TrainConfig, train
 
     work = Path(workdir)
@@ -76,7 +76,7 @@ def build_builtin(workdir: str | os.PathLike[str], output: str | os.PathLike[str
     logger.info("training data written in %.0f s: %s", time.perf_counter() - t0, config)
     t1 = time.perf_counter()
     cfg = TrainConfig(data=str(config), output_dir=str(work / "exp"),
-                      meta={"recipe": "python -m fairmot.train.builtin", "data": dict(DATA)}, **RECIPE)
+                      meta={"recipe": BUILTIN_RECIPE, "data": dict(DATA)}, **RECIPE)
     last = train(cfg, progress=progress)
     logger.info("trained in %.0f s", time.perf_counter() - t1)
     return pack_weights(last, output or BUILTIN_WEIGHTS)
