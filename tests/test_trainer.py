@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -272,8 +273,11 @@ def test_cli_train_fine_tunes_from_checkpoint_and_exits_0(data, straight_run, tm
     assert rc == 0
     assert "checkpoint" in capsys.readouterr().out
     assert (out / "model_last.pth").is_file() and (out / "model_1.pth").is_file()
-    msgs = [r.getMessage() for r in caplog.records if "initialised from" in r.getMessage()]
-    assert len(msgs) == 1 and "2 skipped: id.2.bias, id.2.weight" in msgs[0]
+    records = [r for r in caplog.records if "initialised from" in r.getMessage()]
+    assert len(records) == 1 and records[0].levelno == logging.WARNING  # --reid-dim 8: the id head differs
+    assert "2 skipped" in records[0].getMessage()
+    assert "id.2.bias: checkpoint [16] vs model [8]" in records[0].getMessage()
+    assert "id.2.weight: checkpoint [16, 16, 1, 1] vs model [8, 16, 1, 1]" in records[0].getMessage()
     model = fairmot.load_model(str(out / "model_last.pth"))
     assert model.load_report.heads["id"] == 8
     assert model.checkpoint_meta["train"]["load_model"] == str(straight_run)
@@ -366,3 +370,75 @@ def test_two_process_ddp_step_gradients_equal_single_process_step_on_the_global_
         scale = float(g.abs().max()) + 1e-12
         diff = float((ddp_grads[name] - g).abs().max())
         assert diff <= 1e-4 * scale + 1e-7, f"{name}: max |ddp - single| {diff:.3g}, max |grad| {scale:.3g}"
+
+
+# ----------------------------------------------------------------------------------------- layout from --load-model
+
+def _skip_warnings(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno == logging.WARNING and "skipped" in r.getMessage()]
+
+
+def test_fine_tuning_takes_the_head_layout_from_the_checkpoint(data, straight_run, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="fairmot")
+    cfg = _cfg(data, tmp_path / "ft", arch=None, head_conv=None, reid_dim=None, epochs=1, max_iters=1,
+               load_model=str(straight_run))
+    last = train(cfg, progress=False)
+    assert not _skip_warnings(caplog)
+    assert any(re.search(r"initialised from .*: all \d+ tensors loaded", r.getMessage()) for r in caplog.records)
+    layout = [r.getMessage() for r in caplog.records if r.getMessage().startswith("network layout from")]
+    assert layout == [f"network layout from {straight_run}: arch dla34_tiny, head_conv 16, reid_dim 16, "
+                      f"box head ltrb (4 channels)"]
+    model = fairmot.load_model(str(last))
+    assert model.load_report.head_conv == 16 and model.load_report.heads == {"hm": 1, "wh": 4, "id": 16, "reg": 2}
+    assert model.checkpoint_meta["arch"] == "dla34_tiny" and model.checkpoint_meta["train"]["reid_dim"] == 16
+
+
+def test_cli_fine_tuning_from_the_builtin_model_loads_every_tensor(data, tmp_path, caplog, capsys):
+    from fairmot.weights import default_weights
+
+    saved = tmp_path / "builtin_copy.pth"  # weights only, no meta: the layout is recognised from the keys
+    torch.save({"epoch": 2, "state_dict": _ckpt(default_weights())["state_dict"]}, saved)
+    caplog.set_level(logging.INFO, logger="fairmot")
+    out = tmp_path / "cli"
+    rc = main(["train", "--data", str(data), "--output", str(out), "--img-size", "64x64", "--epochs", "1",
+               "--batch-size", "2", "--num-workers", "0", "--max-iters", "1", "--threads", "1", "--device", "cpu",
+               "-q", "--load-model", str(saved)])
+    assert rc == 0, capsys.readouterr().err
+    assert not _skip_warnings(caplog), [r.getMessage() for r in _skip_warnings(caplog)]
+    model = fairmot.load_model(str(out / "model_last.pth"))
+    assert model.checkpoint_meta["arch"] == "dla34_tiny"
+    assert model.load_report.head_conv == 64 and model.load_report.heads["id"] == 64
+
+
+def test_explicit_head_sizes_override_the_checkpoint_and_skipped_tensors_are_one_warning(data, straight_run,
+                                                                                         tmp_path, caplog):
+    sd = dict(_ckpt(straight_run)["state_dict"])
+    sd["extra.weight"] = torch.zeros(3)
+    del sd["reg.2.bias"]
+    edited = tmp_path / "edited.pth"
+    torch.save({"epoch": 1, "state_dict": sd}, edited)
+    caplog.set_level(logging.INFO, logger="fairmot")
+    cfg = _cfg(data, tmp_path / "ft", arch=None, head_conv=None, reid_dim=8, epochs=1, max_iters=1,
+               load_model=str(edited))
+    last = train(cfg, progress=False)
+    warnings = _skip_warnings(caplog)
+    assert len(warnings) == 1
+    lines = warnings[0].getMessage().splitlines()
+    assert f"initialised from {edited}: 399 tensors loaded, 4 skipped" in lines[0]
+    assert [line.strip() for line in lines[1:]] == [
+        "extra.weight: not in the model (checkpoint [3])",
+        "id.2.bias: checkpoint [16] vs model [8]",
+        "id.2.weight: checkpoint [16, 16, 1, 1] vs model [8, 16, 1, 1]",
+        "reg.2.bias: not in the checkpoint (model [2])",
+    ]
+    assert fairmot.load_model(str(last)).load_report.heads["id"] == 8
+
+
+def test_resume_takes_the_layout_from_model_last(data, straight_run, tmp_path):
+    out = tmp_path / "resumed"
+    out.mkdir()
+    (out / "model_last.pth").write_bytes(Path(straight_run).read_bytes())
+    cfg = _cfg(data, out, arch=None, head_conv=None, reid_dim=None, epochs=3, max_iters=1, resume=True)
+    last = train(cfg, progress=False)
+    assert _ckpt(last)["epoch"] == 3
+    assert fairmot.load_model(str(last)).load_report.heads["id"] == 16

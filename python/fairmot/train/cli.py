@@ -35,9 +35,9 @@ def add_command(subparsers) -> None:
     p.add_argument("--data", required=True, metavar="CONFIG.json",
                    help='dataset config JSON: {"root": ROOT, "train": {name: list file}} (see fairmot synth, '
                         'fairmot convert-labels)')
-    p.add_argument("--arch", default="dla34",
+    p.add_argument("--arch", default=None,
                    help="dla34 (official), dla34_tiny, resdcn_<18|34|50|101|152>, resfpndcn_<depth> or hrnet_18/32 "
-                        "(default: %(default)s)")
+                        "(default: the --load-model checkpoint's, else dla34)")
     p.add_argument("--output", "--exp-dir", dest="output", default="exp/mot", help="output folder (default: %(default)s)")
     p.add_argument("--img-size", type=parse_img_size, default=(1088, 608), metavar="WxH",
                    help="training input size (default: 1088x608)")
@@ -46,10 +46,18 @@ def add_command(subparsers) -> None:
     p.add_argument("--lr-step", type=_lr_steps, default=(20,), help="epochs after which lr drops x0.1 (default: 20)")
     p.add_argument("--batch-size", type=int, default=12, help="global batch size (default: %(default)s)")
     p.add_argument("--num-workers", type=int, default=8, help="data loader workers per process (default: %(default)s)")
-    p.add_argument("--head-conv", type=int, default=-1, help="head hidden width, -1 = 256 (default: %(default)s)")
-    p.add_argument("--reid-dim", type=int, default=128, help="identity embedding size (default: %(default)s)")
-    p.add_argument("--no-ltrb", dest="ltrb", action="store_false", help="2-channel (w, h) box head instead of ltrb")
-    p.add_argument("--load-model", default=None, metavar="PATH", help="initial weights; non-matching tensors are skipped")
+    p.add_argument("--head-conv", type=int, default=None,
+                   help="head hidden width, -1 = 256 (default: the --load-model checkpoint's, else 256)")
+    p.add_argument("--reid-dim", type=int, default=None,
+                   help="identity embedding size (default: the --load-model checkpoint's, else 128)")
+    p.add_argument("--no-ltrb", dest="ltrb", action="store_const", const=False, default=None,
+                   help="2-channel (w, h) box head instead of ltrb (default: the --load-model checkpoint's box head, "
+                        "else ltrb)")
+    p.add_argument("--ltrb", dest="ltrb", action="store_const", const=True,
+                   help="4-channel ltrb box head even if the --load-model checkpoint has a (w, h) one")
+    p.add_argument("--load-model", default=None, metavar="PATH",
+                   help="initial weights; network layout as in this file unless given (--arch, --head-conv, "
+                        "--reid-dim, --no-ltrb); tensors that do not fit are skipped with a warning listing them")
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT/model_last.pth")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda (default: %(default)s)")
     p.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on CUDA")

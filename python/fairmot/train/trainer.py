@@ -14,7 +14,7 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,10 +23,13 @@ import torch
 from torch import nn
 
 from ..models import build_model, save_checkpoint
-from ..models.checkpoint import _unwrap, read_checkpoint
+from ..models.checkpoint import (_read_checkpoint, _unwrap, checkpoint_arch, infer_channels, infer_heads,
+                                 read_checkpoint)
+from ..models.factory import ARCH_CHANNELS, normalize_arch
 from .losses import MotLoss
 
-__all__ = ["TrainConfig", "ModelWithLoss", "train", "lr_at_epoch", "load_matching", "distributed_module"]
+__all__ = ["TrainConfig", "ModelWithLoss", "train", "lr_at_epoch", "load_matching", "resolve_layout",
+           "distributed_module"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,13 +41,18 @@ class TrainConfig:
     Attributes:
         data: dataset config JSON (``{"root": ..., "train": {name: list file}}``).
         output_dir: where ``model_last.pth``, ``model_<epoch>.pth`` and ``log.txt`` go.
-        arch, head_conv, reid_dim, ltrb: network (``head_conv`` < 0: 256).
+        arch, head_conv, reid_dim, ltrb: network (``head_conv`` < 0: 256). ``None`` (default): as in the
+            checkpoint training starts from (``load_model``, or ``model_last.pth`` when resuming) --
+            its recorded / recognised architecture (and DLA widths), hidden head width, identity
+            embedding size and box head (4 channels: ltrb; 2: w, h; taken from FairMOT checkpoints,
+            those with an ``id`` head) -- else the official dla34, 256, 128 and ltrb.
         img_size: training input (width, height), multiples of 32 (official 1088x608).
         epochs, lr, lr_step, batch_size: Adam at ``lr`` (for the global batch), times 0.1 after each
             epoch listed in ``lr_step``.
         num_workers: data loader processes per training process.
         load_model: initial weights (a FairMOT / CenterNet checkpoint); mismatched tensors (e.g.
-            heads of another shape) are skipped and reported, as the official loader does.
+            heads of another shape) are skipped, as the official loader does, with a logged warning
+            listing each skipped tensor and its shapes.
         resume: continue from ``output_dir/model_last.pth`` (model, optimizer, loss parameters, epoch).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``; under torchrun each process uses ``cuda:LOCAL_RANK``.
         amp: float16 autocast + gradient scaling on CUDA (ignored on CPU).
@@ -61,10 +69,10 @@ class TrainConfig:
 
     data: str
     output_dir: str = "exp/mot"
-    arch: str = "dla34"
-    head_conv: int = -1
-    reid_dim: int = 128
-    ltrb: bool = True
+    arch: str | None = None
+    head_conv: int | None = None
+    reid_dim: int | None = None
+    ltrb: bool | None = None
     img_size: tuple[int, int] = (1088, 608)
     epochs: int = 30
     lr: float = 1e-4
@@ -102,7 +110,7 @@ class TrainConfig:
             raise ValueError(f"num_workers must be >= 0, got {self.num_workers}")
         if self.max_iters is not None and self.max_iters < 1:
             raise ValueError(f"max_iters must be >= 1, got {self.max_iters}")
-        if self.reid_dim < 1:
+        if self.reid_dim is not None and self.reid_dim < 1:
             raise ValueError(f"reid_dim must be >= 1, got {self.reid_dim}")
         if not Path(self.data).is_file():
             raise FileNotFoundError(f"data config not found: {self.data}")
@@ -188,6 +196,9 @@ def train(cfg: TrainConfig, progress: bool = True,
 
     cfg.validate()
     rank, local_rank, world = _dist_env()
+    cfg, channels, from_file = resolve_layout(cfg)
+    if from_file and rank == 0:
+        logger.info("network layout from %s: %s", from_file[0], ", ".join(from_file[1:]))
     distributed = world > 1
     device = _pick_device(cfg.device, local_rank)
     if distributed:
@@ -230,13 +241,15 @@ def train(cfg: TrainConfig, progress: bool = True,
         persistent_workers=False)
 
     heads = {"hm": 1, "wh": 4 if cfg.ltrb else 2, "id": cfg.reid_dim, "reg": 2}
-    model = build_model(cfg.arch, heads=heads, head_conv=cfg.head_conv)
+    model = build_model(cfg.arch, heads=heads, head_conv=cfg.head_conv, channels=channels)
     if cfg.load_model:
-        loaded, skipped = load_matching(model, cfg.load_model)
-        if is_main:
-            logger.info("initialised from %s: %d tensors loaded, %d skipped%s", cfg.load_model, loaded,
-                        len(skipped), (": " + ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else ""))
-                        if skipped else "")
+        loaded, skipped, details = _load_matching(model, cfg.load_model)
+        if is_main and skipped:
+            logger.warning("initialised from %s: %d tensors loaded, %d skipped (model tensors left at their "
+                           "initial values, checkpoint tensors unused):\n  %s", cfg.load_model, loaded,
+                           len(skipped), "\n  ".join(details))
+        elif is_main:
+            logger.info("initialised from %s: all %d tensors loaded", cfg.load_model, loaded)
     loss_fn = MotLoss(nID, emb_dim=cfg.reid_dim, hm_weight=cfg.hm_weight, wh_weight=cfg.wh_weight,
                       off_weight=cfg.off_weight, multi_loss=cfg.multi_loss)
     module = ModelWithLoss(model, loss_fn).to(device)
@@ -331,6 +344,12 @@ def load_matching(model: nn.Module, path: str | os.PathLike[str]) -> tuple[int, 
     """Load the tensors of checkpoint ``path`` whose name and shape match ``model`` (the official
     fine-tuning loader: other heads, other identity counts are skipped). Returns (loaded, skipped
     names: file entries not used and model entries left at their initial values)."""
+    loaded, skipped, _ = _load_matching(model, path)
+    return loaded, skipped
+
+
+def _load_matching(model: nn.Module, path: str | os.PathLike[str]) -> tuple[int, list[str], list[str]]:
+    """:func:`load_matching`, plus one line per skipped tensor: its name and shapes."""
     sd, _, _ = read_checkpoint(str(path))
     own = model.state_dict()
     use = {k: v for k, v in sd.items() if k in own and tuple(v.shape) == tuple(own[k].shape)}
@@ -338,7 +357,63 @@ def load_matching(model: nn.Module, path: str | os.PathLike[str]) -> tuple[int, 
         raise ValueError(f"{path}: no tensor of this checkpoint fits the {type(model).__name__} being trained")
     model.load_state_dict(use, strict=False)
     skipped = sorted((set(sd) | set(own)) - set(use))  # a shape mismatch is listed once
-    return len(use), skipped
+
+    def shape(t: torch.Tensor) -> str:
+        return "[" + ", ".join(str(d) for d in t.shape) + "]"
+
+    details = []
+    for k in skipped:
+        if k in sd and k in own:
+            details.append(f"{k}: checkpoint {shape(sd[k])} vs model {shape(own[k])}")
+        elif k in own:
+            details.append(f"{k}: not in the checkpoint (model {shape(own[k])})")
+        else:
+            details.append(f"{k}: not in the model (checkpoint {shape(sd[k])})")
+    return len(use), skipped, details
+
+
+def resolve_layout(cfg: TrainConfig) -> tuple[TrainConfig, tuple[int, ...] | None, list[str]]:
+    """Fill the network options left ``None`` (arch, head_conv, reid_dim, ltrb) from the checkpoint
+    training starts from (``model_last.pth`` when resuming, else ``load_model``), else the official
+    defaults. Returns (the completed config, DLA backbone widths to build with or None, and
+    ``[checkpoint, "fact value", ...]`` for the facts taken from the checkpoint (empty if none))."""
+    last = Path(cfg.output_dir) / "model_last.pth"
+    source = str(last) if cfg.resume and last.is_file() else cfg.load_model
+    sd: dict[str, torch.Tensor] = {}
+    meta: dict[str, Any] = {}
+    if source and None in (cfg.arch, cfg.head_conv, cfg.reid_dim, cfg.ltrb):
+        sd, _, _, meta = _read_checkpoint(str(source))
+    taken: list[str] = []
+    channels = None
+    arch = cfg.arch
+    if arch is None:
+        file_arch = checkpoint_arch(sd, meta, str(source))[0] if sd else None
+        arch = file_arch or "dla34"
+        if file_arch is not None:
+            taken.append(f"arch {arch}")
+        if normalize_arch(arch) in ARCH_CHANNELS and sd:
+            channels = infer_channels(sd)  # DLA widths as in the file (any widths)
+            if channels is not None and channels != tuple(ARCH_CHANNELS[normalize_arch(arch)]):
+                taken.append(f"backbone widths {list(channels)}")
+    file_heads, file_head_conv = infer_heads(sd) if sd else ({}, None)
+    fairmot_heads = "id" in file_heads  # a FairMOT network (a CenterNet detector has no id head)
+    head_conv = cfg.head_conv
+    if head_conv is None:
+        head_conv = file_head_conv if file_head_conv is not None else -1
+        if file_head_conv is not None:
+            taken.append(f"head_conv {head_conv}")
+    reid_dim = cfg.reid_dim
+    if reid_dim is None:
+        reid_dim = file_heads["id"] if fairmot_heads else 128
+        if fairmot_heads:
+            taken.append(f"reid_dim {reid_dim}")
+    ltrb = cfg.ltrb
+    if ltrb is None:
+        ltrb = file_heads.get("wh") != 2 if fairmot_heads else True
+        if fairmot_heads and "wh" in file_heads:
+            taken.append("box head ltrb (4 channels)" if ltrb else "box head w, h (2 channels)")
+    done = replace(cfg, arch=arch, head_conv=int(head_conv), reid_dim=int(reid_dim), ltrb=bool(ltrb)).validate()
+    return done, channels, ([str(source)] + taken if taken else [])
 
 
 def _resume(path: Path, module: ModelWithLoss, optimizer: torch.optim.Optimizer, device: torch.device) -> int:
