@@ -1,5 +1,6 @@
-"""MOT Challenge evaluation (``fairmot.eval``, ``fairmot eval``): official FairMOT conventions
-(docs/official_behaviour.md §6)."""
+"""MOT Challenge evaluation (``fairmot.eval``, ``fairmot eval``), the ``fairmot`` protocol: official FairMOT
+conventions (docs/official_behaviour.md §6). The ``motchallenge`` protocol (the default) is tested against
+TrackEval in tests/test_eval_motchallenge.py."""
 from __future__ import annotations
 
 import csv
@@ -11,6 +12,7 @@ import pytest
 
 import motmetrics  # noqa: E402,F401
 import pandas  # noqa: E402,F401
+import trackeval  # noqa: E402  (the oracle; installed in CI with --no-deps)
 
 from fairmot import cli  # noqa: E402
 from fairmot import eval as fe  # noqa: E402
@@ -76,7 +78,7 @@ def hand_case(tmp_path, name="hand"):
 
 def test_perfect_tracking_gives_mota_and_idf1_of_one(tmp_path):
     gt_file, res_file = perfect(tmp_path)
-    m = fe.evaluate_sequence(gt_file, res_file)
+    m = fe.evaluate_sequence(gt_file, res_file, protocol="fairmot")
     assert m["mota"] == 1.0 and m["idf1"] == 1.0
     assert m["precision"] == 1.0 and m["recall"] == 1.0
     assert m["num_false_positives"] == m["num_misses"] == m["num_switches"] == 0
@@ -87,7 +89,7 @@ def test_perfect_tracking_gives_mota_and_idf1_of_one(tmp_path):
 
 
 def test_hand_computed_case_counts_fp_fn_switches_and_mota(tmp_path):
-    m = fe.evaluate_sequence(*hand_case(tmp_path))
+    m = fe.evaluate_sequence(*hand_case(tmp_path), protocol="fairmot")
     # 7 gt boxes (A x4, B x3), 8 tracker boxes
     assert m["num_objects"] == 7 and m["num_predictions"] == 8
     assert m["num_misses"] == 1  # B in frame 2
@@ -104,8 +106,10 @@ def test_pairs_below_iou_half_are_not_matched(tmp_path):
     gts = [gt_line(1, 1, (0, 0, 10, 10))]
     just_in = [res_line(1, 1, (0, 0, 10, 20))]  # IoU exactly 0.5: allowed
     just_out = [res_line(1, 1, (0, 0, 10, 20.5))]  # IoU < 0.5
-    m_in = fe.evaluate_sequence(*write_sequence(tmp_path / "g1", tmp_path / "r1", "s", gts, just_in))
-    m_out = fe.evaluate_sequence(*write_sequence(tmp_path / "g2", tmp_path / "r2", "s", gts, just_out))
+    m_in = fe.evaluate_sequence(*write_sequence(tmp_path / "g1", tmp_path / "r1", "s", gts, just_in),
+                                protocol="fairmot")
+    m_out = fe.evaluate_sequence(*write_sequence(tmp_path / "g2", tmp_path / "r2", "s", gts, just_out),
+                                  protocol="fairmot")
     assert m_in["num_matches"] == 1 and m_in["motp"] == pytest.approx(0.5)
     assert m_out["num_matches"] == 0 and m_out["num_misses"] == 1 and m_out["num_false_positives"] == 1
 
@@ -122,7 +126,8 @@ def mot17_rows():
 
 def test_mot17_filtering_drops_rows_and_removes_tracker_boxes_on_ignore_regions(tmp_path):
     gts, res = mot17_rows()
-    m = fe.evaluate_sequence(*write_sequence(tmp_path / "gt", tmp_path / "res", "MOT17-02-SDP", gts, res))
+    m = fe.evaluate_sequence(*write_sequence(tmp_path / "gt", tmp_path / "res", "MOT17-02-SDP", gts, res),
+                           protocol="fairmot")
     assert m["num_objects"] == 1  # only gt 1 survives (mark 0 and class != 1 dropped)
     assert m["num_matches"] == 1
     # boxes on 3 and 5 (ignore classes) are removed; boxes on 2 (mark 0) and 4 (car) are false positives
@@ -134,13 +139,14 @@ def test_mot16_paths_are_filtered_too_and_negative_visibility_is_ignore(tmp_path
     box = (0.0, 0.0, 20.0, 40.0)
     gts = [gt_line(1, 1, box, cls=1, vis=-1)]  # kept as gt *and* an ignore region (official quirk)
     m = fe.evaluate_sequence(*write_sequence(tmp_path / "gt", tmp_path / "res", "MOT16-09", gts,
-                                             [res_line(1, 1, box)]))
+                                             [res_line(1, 1, box)]), protocol="fairmot")
     assert m["num_objects"] == 1 and m["num_predictions"] == 0 and m["num_misses"] == 1
 
 
 def test_other_datasets_use_every_gt_row_without_ignore_regions(tmp_path):
     gts, res = mot17_rows()
-    m = fe.evaluate_sequence(*write_sequence(tmp_path / "gt", tmp_path / "res", "MOT20-01", gts, res))
+    m = fe.evaluate_sequence(*write_sequence(tmp_path / "gt", tmp_path / "res", "MOT20-01", gts, res),
+                           protocol="fairmot")
     assert m["num_objects"] == 5 and m["num_matches"] == 5
     assert m["num_false_positives"] == 0 and m["mota"] == 1.0
 
@@ -150,10 +156,10 @@ def test_frames_missing_from_the_results_file_are_not_counted(tmp_path):
     gts = [gt_line(t, i, b) for t, objs in scene.items() for i, b in objs]
     res = [res_line(t, i, b) for t, objs in scene.items() for i, b in objs if t <= 6]  # nothing for 7..10
     files = write_sequence(tmp_path / "gt", tmp_path / "res", "seq", gts, res)
-    official = fe.evaluate_sequence(*files)
+    official = fe.evaluate_sequence(*files, protocol="fairmot")
     assert official["num_frames"] == 6 and official["num_objects"] == 12
     assert official["num_misses"] == 0 and official["mota"] == 1.0
-    every = fe.evaluate_sequence(*files, all_frames=True)
+    every = fe.evaluate_sequence(*files, protocol="fairmot", all_frames=True)
     assert every["num_frames"] == 10 and every["num_objects"] == 20 and every["num_misses"] == 8
     assert every["mota"] == pytest.approx(1 - 8 / 20)
 
@@ -163,17 +169,17 @@ def test_a_result_file_without_boxes_evaluates_no_frame_with_a_warning(tmp_path,
     gts = [gt_line(t, i, b) for t, objs in scene.items() for i, b in objs]
     files = write_sequence(tmp_path / "gt", tmp_path / "res", "seq", gts, [])
     with caplog.at_level("WARNING", logger="fairmot.eval"):
-        m = fe.evaluate_sequence(*files)
+        m = fe.evaluate_sequence(*files, protocol="fairmot")
     assert m["num_frames"] == 0 and m["num_objects"] == 0
     assert "no frame is evaluated" in caplog.text
-    assert fe.evaluate_sequence(*files, all_frames=True)["num_misses"] == 3
+    assert fe.evaluate_sequence(*files, protocol="fairmot", all_frames=True)["num_misses"] == 3
 
 
 # ------------------------------------------------------------------------------------------ HOTA
 
 
 def test_hota_of_perfect_tracking_is_one(tmp_path):
-    m = fe.evaluate_sequence(*perfect(tmp_path))
+    m = fe.evaluate_sequence(*perfect(tmp_path), protocol="fairmot")
     assert m["hota"] == pytest.approx(1.0) and m["deta"] == pytest.approx(1.0) and m["assa"] == pytest.approx(1.0)
     assert m["loca"] == pytest.approx(1.0)
 
@@ -182,7 +188,7 @@ def test_hota_decreases_with_an_id_switch(tmp_path):
     scene = walking_people(n_frames=20, n_people=2)
     gts = [gt_line(t, i, b) for t, objs in scene.items() for i, b in objs]
     res = [res_line(t, i if not (i == 1 and t > 10) else 7, b) for t, objs in scene.items() for i, b in objs]
-    m = fe.evaluate_sequence(*write_sequence(tmp_path / "gt", tmp_path / "res", "seq", gts, res))
+    m = fe.evaluate_sequence(*write_sequence(tmp_path / "gt", tmp_path / "res", "seq", gts, res), protocol="fairmot")
     assert m["num_switches"] == 1
     assert m["deta"] == pytest.approx(1.0)  # detection is still perfect
     assert m["assa"] == pytest.approx((20 * 1.0 + 10 * 0.5 + 10 * 0.5) / 40)  # 0.75
@@ -215,8 +221,7 @@ def test_hota_matches_values_pinned_from_trackeval():
     assert sc["hota"] == pytest.approx(PINNED[2], abs=1e-9)
 
 
-def test_hota_matches_trackeval_when_installed():
-    trackeval = pytest.importorskip("trackeval")
+def test_hota_matches_trackeval():
     metric = trackeval.metrics.HOTA()
     all_ours, all_theirs = [], {}
     for seed in range(4):
@@ -268,7 +273,7 @@ def tud_campus_like(root: Path, results: Path):
 
 def test_tud_campus_like_sequence_gives_the_expected_counts(tmp_path):
     (gt_file, res_file), n_gt = tud_campus_like(tmp_path / "gt", tmp_path / "res")
-    m = fe.evaluate_sequence(gt_file, res_file)
+    m = fe.evaluate_sequence(gt_file, res_file, protocol="fairmot")
     assert m["num_objects"] == n_gt and m["num_unique_objects"] == 8
     assert m["num_misses"] == 5 and m["num_false_positives"] == 0
     assert m["num_switches"] == 1 and m["num_fragmentations"] == 1
@@ -286,7 +291,8 @@ def two_sequences(tmp_path):
 
 def test_evaluate_has_one_row_per_sequence_and_an_overall_row(tmp_path):
     gt_root, res_dir = two_sequences(tmp_path)
-    df = fe.evaluate(gt_root, res_dir)
+    df = fe.evaluate(gt_root, res_dir, protocol="fairmot")
+    assert df.attrs["protocol"] == "fairmot"
     assert list(df.index) == ["MOT17-02-SDP", "hand", "OVERALL"]
     assert list(df.columns) == list(fe.METRIC_COLUMNS)
     hand = df.loc["hand"]
@@ -297,21 +303,22 @@ def test_evaluate_has_one_row_per_sequence_and_an_overall_row(tmp_path):
     assert df.loc["MOT17-02-SDP", "hota"] == pytest.approx(1.0)
     assert df.loc["hand", "hota"] < overall["hota"] < 1.0
     # only the requested sequences
-    assert list(fe.evaluate(gt_root, res_dir, ["hand"]).index) == ["hand", "OVERALL"]
+    assert list(fe.evaluate(gt_root, res_dir, ["hand"], protocol="fairmot").index) == ["hand", "OVERALL"]
 
 
 def test_missing_result_file_is_an_error_naming_the_sequence(tmp_path):
     gt_root, res_dir = two_sequences(tmp_path)
     (res_dir / "hand.txt").unlink()
-    with pytest.raises(FileNotFoundError, match="hand"):
-        fe.evaluate(gt_root, res_dir)
-    with pytest.raises(FileNotFoundError):
-        fe.evaluate(tmp_path / "nope", res_dir)
+    for protocol in fe.PROTOCOLS:
+        with pytest.raises(FileNotFoundError, match="hand"):
+            fe.evaluate(gt_root, res_dir, protocol=protocol)
+        with pytest.raises(FileNotFoundError):
+            fe.evaluate(tmp_path / "nope", res_dir, protocol=protocol)
 
 
 def test_csv_layout_has_overall_row_motmetrics_columns_and_fractions(tmp_path):
     gt_root, res_dir = two_sequences(tmp_path)
-    out = fe.write_metrics_csv(fe.evaluate(gt_root, res_dir), tmp_path / "out" / "metrics.csv")
+    out = fe.write_metrics_csv(fe.evaluate(gt_root, res_dir, protocol="fairmot"), tmp_path / "out" / "metrics.csv")
     with open(out, newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["sequence"] for r in rows] == ["MOT17-02-SDP", "hand", "OVERALL"]
@@ -326,8 +333,10 @@ def test_csv_layout_has_overall_row_motmetrics_columns_and_fractions(tmp_path):
 
 def test_table_prints_ratios_as_percent(tmp_path):
     gt_root, res_dir = two_sequences(tmp_path)
-    text = fe.format_metrics_table(fe.evaluate(gt_root, res_dir))
+    text = fe.format_metrics_table(fe.evaluate(gt_root, res_dir, protocol="fairmot"))
     lines = text.splitlines()
+    assert lines[0].startswith("protocol: fairmot (official FairMOT evaluation")
+    lines = lines[1:]
     assert lines[0].split() == ["IDF1", "IDP", "IDR", "Rcll", "Prcn", "GT", "MT", "PT", "ML", "FP", "FN", "IDs",
                                 "FM", "MOTA", "MOTP", "HOTA", "DetA", "AssA"]
     assert lines[-1].startswith("OVERALL") and "42.9%" in lines[2]
@@ -339,7 +348,8 @@ def test_table_prints_ratios_as_percent(tmp_path):
 def test_cli_eval_prints_the_table_and_writes_the_csv(tmp_path, capsys):
     gt_root, res_dir = two_sequences(tmp_path)
     out = tmp_path / "metrics.csv"
-    assert cli.main(["eval", "--gt", str(gt_root), "--results", str(res_dir), "--output", str(out)]) == 0
+    assert cli.main(["eval", "--gt", str(gt_root), "--results", str(res_dir), "--output", str(out),
+                     "--protocol", "fairmot"]) == 0
     assert out.is_file() and "OVERALL" in out.read_text()
     printed = capsys.readouterr().out
     assert "MOTA" in printed and "OVERALL" in printed
@@ -361,6 +371,8 @@ def test_cli_eval_sequences_option_selects_a_subset(tmp_path, capsys):
     args = ["eval", "--gt", str(gt_root), "--results", str(res_dir), "--output", str(out)]
     assert cli.main(args) == 1  # hand has no result file
     assert cli.main(args + ["--sequences", "MOT17-02-SDP"]) == 0
+    assert [r["sequence"] for r in csv.DictReader(open(out, newline=""))] == ["MOT17-02-SDP", "COMBINED"]
+    assert cli.main(args + ["--sequences", "MOT17-02-SDP", "--protocol", "fairmot"]) == 0
     assert [r["sequence"] for r in csv.DictReader(open(out, newline=""))] == ["MOT17-02-SDP", "OVERALL"]
 
 
@@ -425,7 +437,8 @@ def test_eval_cli_on_motmetrics_tud_files_gives_motmetrics_numbers(tmp_path):
         res_dir.mkdir(exist_ok=True)
         shutil.copy(data / seq / "test.txt", res_dir / f"{seq}.txt")
     out = tmp_path / "metrics.csv"
-    assert cli.main(["eval", "--gt", str(gt_root), "--results", str(res_dir), "--output", str(out)]) == 0
+    assert cli.main(["eval", "--gt", str(gt_root), "--results", str(res_dir), "--output", str(out),
+                     "--protocol", "fairmot"]) == 0
     with open(out, newline="") as f:
         rows = {r[next(iter(r))]: r for r in csv.DictReader(f)}
     assert set(rows) == {*TUD_EXPECTED, "OVERALL"}

@@ -7,7 +7,8 @@ output folder:
 * ``sequences/<SEQ>/`` the rendered frames and their ground truth (MOT Challenge layout);
 * ``results/<SEQ>.txt`` the MOT Challenge result lines;
 * ``<SEQ>.mp4`` the annotated video (boxes and ids coloured by identity, trails);
-* ``metrics.csv`` MOTA, IDF1, HOTA, ... per sequence and ``OVERALL`` (the ``fairmot eval`` layout).
+* ``metrics.csv`` HOTA, MOTA, IDF1, ... per sequence and ``COMBINED`` (the ``fairmot eval`` layout of
+  the default motchallenge protocol: TrackEval's numbers).
 """
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def demo_sequence_config(index: int, n_frames: int) -> Any:
 def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: int = 1, seed: int = 0,
              weights: str | None = None, device: str = "auto", video: bool = True, progress: bool = True) -> Any:
     """Render, track and evaluate ``sequences`` held-out synthetic sequences; returns the metrics
-    DataFrame (one row per sequence + ``OVERALL``) after writing everything into ``output``."""
+    DataFrame (one row per sequence + ``COMBINED``, :func:`fairmot.eval.evaluate`) after writing everything
+    into ``output``."""
     from .api import Tracker
     from .data.synthetic import write_sequence
     from .eval import evaluate, write_metrics_csv

@@ -1,11 +1,22 @@
-"""MOT Challenge evaluation of tracking results (``fairmot eval``).
+"""MOT Challenge evaluation of tracking results (``fairmot eval``), in one of two protocols.
 
-Follows the official FairMOT evaluation (``tracking_utils/evaluation.py``, docs/official_behaviour.md §6):
+``protocol="motchallenge"`` (the default) computes what the MOTChallenge leaderboards and DanceTrack
+report: TrackEval 1.3.0's ``MotChallenge2DBox`` preprocessing with its ``HOTA``, ``CLEAR`` and
+``Identity`` metrics, every frame of each sequence counted (:mod:`fairmot.evaluation.motchallenge`; the
+numbers equal TrackEval's). Its DataFrame uses TrackEval's field names (``HOTA``, ``MOTA``, ``IDF1``,
+``IDSW``, ``CLR_FP``, ..., per-alpha ``HOTA___5`` ...) and a last row ``COMBINED``.
+
+``protocol="fairmot"`` is the official FairMOT evaluation (``tracking_utils/evaluation.py``,
+docs/official_behaviour.md §6), kept to reproduce the paper's numbers; the rest of this docstring
+describes it:
 
 * Ground truth of a sequence is ``<gt_root>/<sequence>/gt/gt.txt``, results are ``<results_dir>/<sequence>.txt``;
   both in MOT Challenge format, one box per line: ``frame,id,x,y,w,h,score|mark,class,visibility,...``
-  with boxes as top-left x, y, width, height in pixels and frames counted from 1. Lines with fewer than 7
-  fields or a frame number < 1 are skipped.
+  with boxes as top-left x, y, width, height in pixels and frames counted from 1. Files are read and
+  validated by :func:`fairmot.evaluation.read_mot_file` (both protocols): at least 7 fields per line (9
+  for MOT16/MOT17 ground truth), finite numbers, integer frames >= 1 (and <= ``seqLength`` of the
+  sequence's ``seqinfo.ini`` when there is one), integer ids >= 0, sizes >= 0, an id at most once per
+  frame; anything else is a ``ValueError`` naming the file and line.
 * When the ground-truth path contains ``MOT16-`` or ``MOT17-``: ground-truth rows are kept only if
   mark (column 7) != 0 and class (column 8) == 1; "ignore" rows are those with class in {2, 7, 8, 12}
   (person on vehicle, static person, distractor, reflection) or visibility (column 9) < 0. For every other
@@ -23,14 +34,15 @@ Follows the official FairMOT evaluation (``tracking_utils/evaluation.py``, docs/
 * HOTA (``hota``, ``deta``, ``assa``, ``loca``: means over the 19 localisation thresholds 0.05 ... 0.95) is
   computed on the same frames and the same filtered boxes, with IoU as similarity, by our own
   implementation of the metric (Luiten et al., IJCV 2020) with the matching rule of its reference code,
-  TrackEval. The ``trackeval`` wheel itself is not a dependency: it requires ``opencv-python``, which
-  clashes with this package's ``opencv-python-headless`` (both install the ``cv2`` module). The tests
-  compare against values produced by TrackEval 1.3.0, and against TrackEval itself when it is importable. Because of the filtering/frame rules above,
-  these HOTA values can differ from TrackEval's own MOT Challenge pipeline.
+  TrackEval. Because of the filtering/frame rules above, these HOTA values differ from the
+  MOTChallenge protocol's.
 
 A missing result file for a requested sequence is an error (``FileNotFoundError``), never silently an empty
 result: under the official frame rule an empty result would not even count its misses. A result file that
 exists but holds no boxes is evaluated (zero frames) with a warning.
+
+TrackEval itself is not a dependency (its wheel requires ``opencv-python``, which clashes with this
+package's ``opencv-python-headless``); the tests compare against it, installed with ``--no-deps``.
 
 Keep the top-level imports light: the CLI imports this module on every start. motmetrics, pandas and scipy
 are imported inside the functions that need them.
@@ -40,11 +52,13 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .evaluation.mot_files import MotFile, read_mot_file, read_seq_length
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -52,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "PROTOCOLS",
     "METRIC_COLUMNS",
     "evaluate_sequence",
     "evaluate",
@@ -130,69 +145,60 @@ def _is_mot1617(path: str | Path) -> bool:
     return any(tag in text for tag in _MOT1617_TAGS)
 
 
-def _to_frame_boxes(rows: dict[int, list[tuple[float, float, float, float, int]]]) -> _FrameBoxes:
+def _to_frame_boxes(frames: np.ndarray, tlwh: np.ndarray, ids: np.ndarray) -> _FrameBoxes:
+    """Group rows by frame (file order within a frame): ``{frame: (tlwh (n, 4) float64, ids (n,) int64)}``."""
     out: _FrameBoxes = {}
-    for frame, items in rows.items():
-        arr = np.asarray([r[:4] for r in items], dtype=np.float64).reshape(-1, 4)
-        ids = np.asarray([r[4] for r in items], dtype=np.int64).reshape(-1)
-        out[frame] = (arr, ids)
+    if frames.size == 0:
+        return out
+    order = np.argsort(frames, kind="stable")
+    frames, tlwh, ids = frames[order], tlwh[order], ids[order]
+    cuts = np.flatnonzero(np.diff(frames)) + 1
+    for f, box, oid in zip(np.split(frames, cuts), np.split(tlwh, cuts), np.split(ids, cuts)):
+        out[int(f[0])] = (np.ascontiguousarray(box, dtype=np.float64).reshape(-1, 4), oid.astype(np.int64))
     return out
 
 
-def _read_lines(path: Path) -> Iterable[list[str]]:
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            fields = line.strip().split(",")
-            if len(fields) < 7:
-                continue
-            yield fields
+def _boxes(rows: MotFile, mask: np.ndarray | None = None) -> _FrameBoxes:
+    frames, tlwh, ids = rows.frames, rows.tlwh, rows.ids
+    if mask is not None:
+        frames, tlwh, ids = frames[mask], tlwh[mask], ids[mask]
+    return _to_frame_boxes(frames, tlwh, ids)
 
 
-def read_results(path: str | Path) -> _FrameBoxes:
+def _seq_length_of(gt_file: Path) -> int | None:
+    """``seqLength`` of the sequence holding ``<seq>/gt/gt.txt`` (None without a seqinfo.ini)."""
+    return read_seq_length(gt_file.parent.parent) if gt_file.parent.name == "gt" else None
+
+
+def read_results(path: str | Path, seq_length: int | None = None) -> _FrameBoxes:
     """Tracker boxes of a MOT Challenge result file: ``{frame: (tlwh (n, 4) float64 px, ids (n,) int64)}``.
 
-    Every line with at least 7 fields and frame >= 1 is used, whatever its score.
+    Every line is used, whatever its score. Lines need at least 7 fields; frames must be <= ``seq_length``
+    when given. Raises ValueError (naming file and line) for a malformed file.
     """
-    rows: dict[int, list[tuple[float, float, float, float, int]]] = {}
-    for f in _read_lines(Path(path)):
-        frame = int(float(f[0]))
-        if frame < 1:
-            continue
-        rows.setdefault(frame, []).append(
-            (float(f[2]), float(f[3]), float(f[4]), float(f[5]), int(float(f[1]))))
-    return _to_frame_boxes(rows)
+    return _boxes(read_mot_file(path, min_columns=7, seq_length=seq_length))
 
 
-def read_ground_truth(path: str | Path) -> tuple[_FrameBoxes, _FrameBoxes, set[int]]:
+def read_ground_truth(path: str | Path, seq_length: int | None = None) -> tuple[_FrameBoxes, _FrameBoxes, set[int]]:
     """Ground truth of ``gt.txt`` as ``(gt, ignore, frames)``.
 
     ``gt`` and ``ignore`` map frame -> (tlwh (n, 4) float64 px, ids (n,) int64); ``frames`` holds every frame
     number that appears in the file (also frames whose rows are all filtered out). MOT16/MOT17 filtering
-    (see the module docstring) applies when ``path`` contains ``MOT16-`` or ``MOT17-``.
+    (see the module docstring) applies when ``path`` contains ``MOT16-`` or ``MOT17-``; such files need 9
+    fields per line (frame,id,x,y,w,h,mark,class,visibility), others 7. Raises ValueError for a malformed file.
     """
     path = Path(path)
     mot1617 = _is_mot1617(path)
-    gt: dict[int, list[tuple[float, float, float, float, int]]] = {}
-    ignore: dict[int, list[tuple[float, float, float, float, int]]] = {}
-    frames: set[int] = set()
-    for f in _read_lines(path):
-        frame = int(float(f[0]))
-        if frame < 1:
-            continue
-        frames.add(frame)
-        row = (float(f[2]), float(f[3]), float(f[4]), float(f[5]), int(float(f[1])))
-        if not mot1617:
-            gt.setdefault(frame, []).append(row)
-            continue
-        if len(f) < 9:
-            raise ValueError(f"{path}: MOT16/MOT17 ground truth needs 9 fields per line "
-                             f"(frame,id,x,y,w,h,mark,class,visibility), got {len(f)}")
-        mark, label, visibility = int(float(f[6])), int(float(f[7])), float(f[8])
-        if mark != 0 and label in _VALID_LABELS:
-            gt.setdefault(frame, []).append(row)
-        if label in _IGNORE_LABELS or visibility < 0:
-            ignore.setdefault(frame, []).append(row)
-    return _to_frame_boxes(gt), _to_frame_boxes(ignore), frames
+    rows = read_mot_file(path, min_columns=9 if mot1617 else 7, seq_length=seq_length)
+    frames = set(rows.frames.tolist())
+    if not mot1617:
+        return _boxes(rows), {}, frames
+    mark = np.trunc(rows.values[:, 6]).astype(np.int64)  # int(float(field)), as the official reader
+    label = np.trunc(rows.values[:, 7]).astype(np.int64)
+    visibility = rows.values[:, 8]
+    keep = (mark != 0) & np.isin(label, sorted(_VALID_LABELS))
+    ignore = np.isin(label, sorted(_IGNORE_LABELS)) | (visibility < 0)
+    return _boxes(rows, keep), _boxes(rows, ignore), frames
 
 
 # ------------------------------------------------------------------------------------------ HOTA (TrackEval port)
@@ -319,8 +325,9 @@ def _accumulate(gt_file: str | Path, result_file: str | Path, *, all_frames: boo
         raise FileNotFoundError(f"ground truth not found: {gt_file}")
     if not result_file.is_file():
         raise FileNotFoundError(f"result file not found: {result_file}")
-    gt, ignore, gt_frames = read_ground_truth(gt_file)
-    results = read_results(result_file)
+    seq_length = _seq_length_of(gt_file)
+    gt, ignore, gt_frames = read_ground_truth(gt_file, seq_length)
+    results = read_results(result_file, seq_length)
     if not results:
         logger.warning("%s holds no boxes: no frame is evaluated%s", result_file,
                        "" if all_frames else " (only frames present in the result file count)")
@@ -374,23 +381,53 @@ def _row(motmetrics_values: dict, hota: dict[str, np.ndarray]) -> dict[str, floa
     return {name: row[name] for name in METRIC_COLUMNS}
 
 
-def evaluate_sequence(gt_file: str | Path, result_file: str | Path, *, all_frames: bool = False) -> dict[str, float]:
+def evaluate_sequence(gt_file: str | Path, result_file: str | Path, *, protocol: str = "motchallenge",
+                      all_frames: bool = False, benchmark: str = "auto") -> dict[str, float]:
     """Metrics of one sequence.
 
     Args:
-        gt_file: ``gt.txt`` of the sequence (MOT16/MOT17 filtering when its path contains ``MOT16-``/``MOT17-``).
+        gt_file: ``gt.txt`` of the sequence. fairmot protocol: MOT16/MOT17 filtering when its path contains
+            ``MOT16-``/``MOT17-``. Both: the sequence length is ``seqLength`` of ``<seq>/seqinfo.ini`` when
+            ``gt_file`` is ``<seq>/gt/gt.txt`` and that file exists (motchallenge: else the last frame).
         result_file: tracker output in MOT Challenge format.
-        all_frames: False (official): evaluate only the frames present in ``result_file``; True: also every
-            frame of the ground truth (frames without tracker output then count their misses).
+        protocol: ``"motchallenge"`` (TrackEval's numbers) or ``"fairmot"`` (official FairMOT evaluation).
+        all_frames: fairmot protocol only. False (official): evaluate only the frames present in
+            ``result_file``; True: also every frame of the ground truth.
+        benchmark: motchallenge protocol only: ``MOT15``, ``MOT16``, ``MOT17``, ``MOT20`` or ``auto``
+            (from the path).
 
     Returns:
-        ``{name: value}`` for :data:`METRIC_COLUMNS` (motmetrics names plus ``hota``, ``deta``, ``assa``,
-        ``loca``); ratios are fractions, counts are ints. Raises FileNotFoundError for a missing file.
+        motchallenge: ``{name: value}`` for TrackEval's fields (the columns of :func:`evaluate`); fairmot:
+        :data:`METRIC_COLUMNS` (motmetrics names plus ``hota``, ``deta``, ``assa``, ``loca``). Ratios are
+        fractions, counts are ints. Raises FileNotFoundError for a missing file, ValueError for a malformed one.
     """
+    protocol = _check_protocol(protocol, all_frames)
+    if protocol == "motchallenge":
+        from .evaluation import motchallenge as mc
+
+        gt_file = Path(gt_file)
+        name = gt_file.parent.parent.name if gt_file.parent.name == "gt" else gt_file.stem
+        rules = mc.rules_for(mc.infer_benchmark(gt_file.parent, [name]) if str(benchmark).lower() == "auto"
+                             else benchmark)
+        data = mc.load_sequence(name, gt_file, result_file, rules, _seq_length_of(gt_file))
+        return mc.MotChallengeResult(rules, [name], {name: mc.evaluate_data(data)}, {}).row(name)
     acc, hota = _accumulate(gt_file, result_file, all_frames=all_frames)
     mh, names = _metrics_host()
     values = mh.compute(acc, metrics=names, return_dataframe=False)
     return _row(values, hota)
+
+
+#: The evaluation protocols: TrackEval's MOTChallenge numbers (default) and the official FairMOT evaluation.
+PROTOCOLS = ("motchallenge", "fairmot")
+
+
+def _check_protocol(protocol: str, all_frames: bool) -> str:
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+    if all_frames and protocol != "fairmot":
+        raise ValueError("all_frames (--all-frames) applies to the fairmot protocol only; the motchallenge "
+                         "protocol always evaluates every frame")
+    return protocol
 
 
 def _discover_sequences(gt_root: Path) -> list[str]:
@@ -398,26 +435,41 @@ def _discover_sequences(gt_root: Path) -> list[str]:
 
 
 def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[str] | None = None, *,
-             all_frames: bool = False) -> pd.DataFrame:
-    """Metrics per sequence and overall.
+             protocol: str = "motchallenge", all_frames: bool = False, benchmark: str = "auto",
+             progress: bool = False) -> pd.DataFrame:
+    """Metrics per sequence and combined.
 
     Args:
-        gt_root: folder with ``<sequence>/gt/gt.txt``.
+        gt_root: folder with ``<sequence>/gt/gt.txt`` (and, for the sequence lengths, ``<sequence>/seqinfo.ini``).
         results_dir: folder with ``<sequence>.txt``.
         sequences: names to evaluate; default: every sequence of ``gt_root`` that has ``gt/gt.txt`` (then each
             must have a result file).
-        all_frames: see :func:`evaluate_sequence` (default: the official "result frames only" rule).
+        protocol: ``"motchallenge"`` (default): TrackEval's MotChallenge2DBox with HOTA, CLEAR and Identity,
+            the leaderboard numbers; ``"fairmot"``: the official FairMOT evaluation (motmetrics).
+        all_frames: fairmot protocol only, see :func:`evaluate_sequence` (default: the official "result
+            frames only" rule).
+        benchmark: motchallenge protocol only: ``MOT15``, ``MOT16``, ``MOT17``, ``MOT20`` or ``auto`` (from the
+            folder and sequence names; MOT17 rules otherwise), see :mod:`fairmot.evaluation.motchallenge`.
+        progress: show a progress bar over the sequences (motchallenge protocol; on a terminal only).
 
     Returns:
-        DataFrame indexed by sequence name plus a last ``OVERALL`` row, columns :data:`METRIC_COLUMNS`
-        (fractions for ratios, ints for counts). OVERALL is motmetrics' ``compute_overall`` of the per-sequence
-        results (as the official ``compute_many(..., generate_overall=True)``); overall HOTA combines the
-        sequences as TrackEval does (sums of TP/FN/FP, TP-weighted association scores).
+        motchallenge: DataFrame indexed by sequence name plus a last ``COMBINED`` row (TrackEval's
+        ``COMBINED_SEQ``), TrackEval's field names as columns (:func:`fairmot.evaluation.motchallenge.summary_columns`
+        then the per-alpha HOTA columns), ``attrs["protocol"] == "motchallenge"`` and ``attrs["benchmark"]``.
+        fairmot: DataFrame indexed by sequence name plus a last ``OVERALL`` row, columns :data:`METRIC_COLUMNS`;
+        OVERALL is motmetrics' ``compute_overall`` of the per-sequence results (as the official
+        ``compute_many(..., generate_overall=True)``); overall HOTA combines the sequences as TrackEval does.
+        Ratios are fractions, counts ints.
 
     Raises:
         FileNotFoundError: missing ``gt_root``/``results_dir`` or a missing ground-truth/result file.
-        ValueError: no sequence to evaluate.
+        ValueError: no sequence to evaluate, a malformed file (naming file and line), a bad option.
     """
+    protocol = _check_protocol(protocol, all_frames)
+    if protocol == "motchallenge":
+        from .evaluation import motchallenge as mc
+
+        return mc.evaluate(gt_root, results_dir, sequences, benchmark=benchmark, progress=progress).to_frame()
     import pandas as pd
 
     gt_root, results_dir = Path(gt_root), Path(results_dir)
@@ -459,15 +511,30 @@ def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[s
                       columns=list(METRIC_COLUMNS))
     for name in _COUNT_COLUMNS:
         df[name] = df[name].astype("int64")
+    df.attrs["protocol"] = "fairmot"
     return df
 
 
+def _protocol_of(df: pd.DataFrame) -> str:
+    protocol = df.attrs.get("protocol")
+    if protocol in PROTOCOLS:
+        return protocol
+    return "motchallenge" if "HOTA" in df.columns else "fairmot"
+
+
 def write_metrics_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Save :func:`evaluate`'s DataFrame as CSV (index column ``sequence``, ratios as fractions)."""
+    """Save :func:`evaluate`'s DataFrame as CSV (index column ``sequence``, ratios as fractions).
+
+    motchallenge: every digit (``repr`` of each double, to compare with TrackEval); fairmot: 6 significant
+    digits, as before.
+    """
     path = Path(path)
     if path.parent != Path(""):
         path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index_label="sequence", float_format="%.6g")
+    if _protocol_of(df) == "motchallenge":
+        df.to_csv(path, index_label="sequence")
+    else:
+        df.to_csv(path, index_label="sequence", float_format="%.6g")
     return path
 
 
@@ -480,6 +547,13 @@ _TABLE = (
     ("MOTA", "mota", "%"), ("MOTP", "motp", "f"), ("HOTA", "hota", "%"), ("DetA", "deta", "%"),
     ("AssA", "assa", "%"),
 )
+#: the motchallenge table: TrackEval's names; ratios in percent with 3 decimals (TrackEval prints 5 digits)
+_MOTCHALLENGE_TABLE = (
+    ("HOTA", "HOTA", "p"), ("DetA", "DetA", "p"), ("AssA", "AssA", "p"), ("LocA", "LocA", "p"),
+    ("MOTA", "MOTA", "p"), ("MOTP", "MOTP", "p"), ("IDF1", "IDF1", "p"), ("IDP", "IDP", "p"), ("IDR", "IDR", "p"),
+    ("IDSW", "IDSW", "d"), ("Frag", "Frag", "d"), ("MT", "MT", "d"), ("PT", "PT", "d"), ("ML", "ML", "d"),
+    ("FP", "CLR_FP", "d"), ("FN", "CLR_FN", "d"), ("GT_IDs", "GT_IDs", "d"),
+)
 
 
 def _fmt(value: Any, kind: str) -> str:
@@ -491,20 +565,39 @@ def _fmt(value: Any, kind: str) -> str:
         return "nan"
     if kind == "%":
         return f"{100.0 * v:.1f}%"
+    if kind == "p":
+        return f"{100.0 * v:.3f}"
     if kind == "d":
         return str(int(round(v)))
     return f"{v:.3f}"
 
 
+def describe_protocol(df: pd.DataFrame) -> str:
+    """One line naming the protocol (and benchmark rules) that produced :func:`evaluate`'s DataFrame."""
+    if _protocol_of(df) == "fairmot":
+        return ("protocol: fairmot (official FairMOT evaluation: motmetrics, only the frames present in each "
+                "result file; --protocol motchallenge for the leaderboard numbers)")
+    from .evaluation.motchallenge import rules_for
+
+    benchmark = df.attrs.get("benchmark", "MOT17")
+    return (f"protocol: motchallenge (TrackEval 1.3.0 MotChallenge2DBox, HOTA/CLEAR/Identity, every frame; "
+            f"{rules_for(benchmark).describe()})")
+
+
 def format_metrics_table(df: pd.DataFrame) -> str:
-    """A fixed-width text table of the MOT Challenge metrics (ratios printed as percent, MOTP as distance)."""
-    header = [""] + [h for h, _, _ in _TABLE]
-    body = [[str(idx)] + [_fmt(row[m], k) if m in row.index else "-" for _, m, k in _TABLE]
+    """A fixed-width text table of :func:`evaluate`'s DataFrame, after a line naming the protocol.
+
+    motchallenge: TrackEval's headline fields, ratios in percent (3 decimals); fairmot: the official
+    summary, ratios as percent, MOTP as a distance.
+    """
+    table = _MOTCHALLENGE_TABLE if _protocol_of(df) == "motchallenge" else _TABLE
+    header = [""] + [h for h, _, _ in table]
+    body = [[str(idx)] + [_fmt(row[m], k) if m in row.index else "-" for _, m, k in table]
             for idx, row in df.iterrows()]
     widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
     lines = [" ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r))
              for r in [header] + body]
-    return "\n".join(lines)
+    return "\n".join([describe_protocol(df)] + lines)
 
 
 # ------------------------------------------------------------------------------------------ CLI
@@ -515,7 +608,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     sequences = None
     if args.sequences:
         sequences = [s for item in args.sequences for s in item.split(",") if s]
-    df = evaluate(args.gt, args.results, sequences, all_frames=args.all_frames)
+    df = evaluate(args.gt, args.results, sequences, protocol=args.protocol, all_frames=args.all_frames,
+                  benchmark=args.benchmark, progress=not args.quiet)
     print(format_metrics_table(df))
     if args.output:
         print(f"metrics           {write_metrics_csv(df, args.output)}")
@@ -525,17 +619,29 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 def add_command(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``fairmot eval`` on an argparse sub-parsers object; returns the sub-parser."""
     p = subparsers.add_parser(
-        "eval", help="MOT Challenge metrics (MOTA, IDF1, HOTA, ...) of tracking results",
-        description="Evaluate MOT Challenge result files against ground truth the way the official FairMOT "
-                    "evaluation does (motmetrics, IoU >= 0.5, MOT16/MOT17 class filtering and ignore regions; "
-                    "only frames present in each result file are evaluated unless --all-frames).")
+        "eval", help="MOT Challenge metrics (HOTA, MOTA, IDF1, ...) of tracking results",
+        description="Evaluate MOT Challenge result files against ground truth. --protocol motchallenge (default): "
+                    "the leaderboard numbers, equal to TrackEval 1.3.0's MotChallenge2DBox with HOTA, CLEAR and "
+                    "Identity (distractor classes removed by matching, zero-marked gt ignored, every frame of "
+                    "each sequence counted; lengths from seqinfo.ini). --protocol fairmot: the official FairMOT "
+                    "evaluation (motmetrics, IoU >= 0.5, MOT16/MOT17 class filtering and ignore regions; only "
+                    "frames present in each result file unless --all-frames), to reproduce the paper's numbers.")
     p.add_argument("--gt", required=True, metavar="ROOT", help="folder with <sequence>/gt/gt.txt")
     p.add_argument("--results", required=True, metavar="DIR", help="folder with <sequence>.txt result files")
+    p.add_argument("--protocol", choices=PROTOCOLS, default="motchallenge",
+                   help="motchallenge: TrackEval's leaderboard numbers; fairmot: the official FairMOT "
+                        "evaluation (default: %(default)s)")
+    p.add_argument("--benchmark", type=str.upper, default="AUTO", choices=("AUTO", "MOT15", "MOT16", "MOT17", "MOT20"),
+                   help="motchallenge protocol: which benchmark's preprocessing (MOT15: none; MOT20: also "
+                        "removes boxes on non-motorised vehicles); auto: from the folder and sequence names, "
+                        "else MOT17 (also right for DanceTrack) (default: auto)")
     p.add_argument("--output", default=None, metavar="CSV",
-                   help="save the metrics as CSV (one row per sequence plus OVERALL; ratios as fractions)")
+                   help="save the metrics as CSV (one row per sequence plus COMBINED / OVERALL; ratios as "
+                        "fractions)")
     p.add_argument("--sequences", nargs="+", default=None, metavar="NAME",
                    help="sequences to evaluate (default: every sequence under --gt; each needs a result file)")
     p.add_argument("--all-frames", action="store_true",
-                   help="also evaluate ground-truth frames the tracker wrote nothing for (not the official rule)")
+                   help="fairmot protocol: also evaluate ground-truth frames the tracker wrote nothing for")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_eval)
     return p
