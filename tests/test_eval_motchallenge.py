@@ -420,3 +420,39 @@ def test_reader_values_are_pythons_floats_and_blank_lines_and_trailing_commas_ar
     # CRLF line ends, a blank line, a trailing comma on some lines: the same rows (the slow parser's path)
     path.write_text("\r\n".join(line + "," for line in lines[:30]) + "\r\n\r\n" + "\r\n".join(lines[30:]) + "\r\n")
     assert np.array_equal(read_mot_file(path, min_columns=7).values, expected)
+
+
+# ------------------------------------------------------------------------------------------ pieces
+
+
+def test_benchmark_is_inferred_from_sequence_names_then_folders():
+    assert mc.infer_benchmark("/data/whatever", ["MOT20-01", "MOT20-02"]) == "MOT20"
+    assert mc.infer_benchmark("/data/MOT20-runs/x", ["MOT17-02-SDP"]) == "MOT17"  # the names decide
+    assert mc.infer_benchmark("/data/MOT16/train", ["MOT16-02"]) == "MOT16"
+    assert mc.infer_benchmark("/data/2DMOT2015/train", ["TUD-Campus"]) == "MOT15"
+    assert mc.infer_benchmark("/data/MOT15/train", ["ADL-Rundle-6"]) == "MOT15"
+    assert mc.infer_benchmark("/data/MOT20/train", ["x"]) == "MOT20"
+    assert mc.infer_benchmark("/data/dancetrack/val", ["dancetrack0004"]) == "MOT17"
+    assert mc.rules_for("mot20").distractor_classes == (2, 6, 7, 8, 12) and not mc.rules_for("MOT15").preprocess
+    with pytest.raises(ValueError, match="unknown benchmark"):
+        mc.rules_for("KITTI")
+
+
+def test_identity_matching_per_connected_group_equals_one_dense_assignment(monkeypatch):
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        n_edges = int(rng.integers(1, 60))
+        rows, cols = rng.integers(0, 25, n_edges), rng.integers(0, 40, n_edges)
+        key = np.unique(rows * 100 + cols)
+        rows, cols = key // 100, key % 100
+        weights = rng.integers(1, 9, key.size)
+        dense = np.zeros((25, 40))
+        dense[rows, cols] = weights
+        i, j = linear_sum_assignment(dense, maximize=True)
+        best = int(dense[i, j].sum())
+        assert identity.max_weight_matching(rows, cols, weights) == best
+        monkeypatch.setattr(identity, "_DENSE_LIMIT", 0)  # per connected component
+        assert identity.max_weight_matching(rows, cols, weights) == best
+        monkeypatch.undo()

@@ -58,10 +58,6 @@ class FramePairs:
     def __len__(self) -> int:
         return int(self.frames.size)
 
-    def pair_frame(self) -> np.ndarray:
-        """(P,) int64: the frame position k of each pair."""
-        return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.pair_start))
-
     def frame_of(self, positions: np.ndarray) -> np.ndarray:
         """(n,) int64: the frame position k of the pairs at flat ``positions`` (n,)."""
         return np.searchsorted(self.pair_start, positions, side="right") - 1

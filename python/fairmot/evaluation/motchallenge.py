@@ -20,9 +20,10 @@ This is what the MOTChallenge leaderboards (MOT15/16/17/20) and DanceTrack repor
 sums; AssA/AssRe/AssPr/LocA TP-weighted), summing in sorted sequence order as TrackEval does.
 
 The benchmark (which distractor classes, whether to preprocess) is ``MOT15``, ``MOT16``, ``MOT17`` or
-``MOT20``; ``"auto"`` picks MOT20 / MOT15 / MOT16 when the ground-truth folder or the sequence names say
-so (``MOT20-..``, ``MOT15``, ``2DMOT2015``, ``MOT16-..``) and MOT17 (TrackEval's default, also right for
-DanceTrack and synthetic data) otherwise. MOT16 and MOT17 rules are the same.
+``MOT20``; ``"auto"`` takes it from the sequence names (``MOT20-..``, ``MOT16-..``, ``MOT17-..``) or else
+from the last folders of the ground-truth path (``MOT20``, ``MOT15``, ``2DMOT2015``, ``MOT16``), and
+uses MOT17 (TrackEval's default, also right for DanceTrack and synthetic data) otherwise. MOT16 and
+MOT17 rules are the same.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import clear, hota, identity
-from .matching import EPS, SequenceData, frame_pairs, pair_iou
+from .matching import EPS, FramePairs, SequenceData, frame_pairs, pair_iou
 from .mot_files import CLASS, MotFile, read_mot_file, read_seq_length
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,15 +94,16 @@ def rules_for(benchmark: str) -> Rules:
 
 
 def infer_benchmark(gt_root: str | Path, sequences: Iterable[str]) -> str:
-    """The benchmark named by the ground-truth folder or the sequence names; MOT17 when none is."""
-    names = list(sequences)
-    text = " ".join([*Path(gt_root).resolve().parts, *names]).upper()
-    if re.search(r"MOT20", text):
-        return "MOT20"
-    if re.search(r"MOT15|2DMOT2015|MOT2015", text):
-        return "MOT15"
-    if any(n.upper().startswith("MOT16-") for n in names) or re.search(r"MOT16", text):
-        return "MOT16"
+    """The benchmark named by the sequences (``MOT20-..``, ``MOT16-..``, ``MOT17-..``) or else by the last
+    three folders of ``gt_root`` (``MOT20``, ``MOT15``/``2DMOT2015``, ``MOT16``, ``MOT17``); MOT17 otherwise."""
+    names = [n.upper() for n in sequences]
+    for benchmark in ("MOT20", "MOT16", "MOT17"):
+        if any(n.startswith(f"{benchmark}-") for n in names):
+            return benchmark
+    folders = " ".join(Path(gt_root).absolute().parts[-3:]).upper()
+    for pattern, benchmark in ((r"MOT20(?![0-9])", "MOT20"), (r"MOT15|MOT2015", "MOT15"), (r"MOT16", "MOT16")):
+        if re.search(pattern, folders):
+            return benchmark
     return "MOT17"
 
 
@@ -130,7 +132,8 @@ def _dense_ids(ids: np.ndarray) -> tuple[np.ndarray, int]:
     return dense.reshape(-1).astype(np.int64), int(unique.size)
 
 
-def _remove_on_distractors(rules: Rules, gt: np.ndarray, sim: np.ndarray, raw: Any, n_trk: int) -> np.ndarray:
+def _remove_on_distractors(rules: Rules, gt: np.ndarray, sim: np.ndarray, raw: FramePairs,
+                           n_trk: int) -> np.ndarray:
     """(T,) bool: tracker boxes matched (optimal assignment over all gt boxes, IoU >= 0.5) to a distractor."""
     from scipy.optimize import linear_sum_assignment
 
