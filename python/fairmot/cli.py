@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fairmot", description="FairMOT multi-object tracking")
     parser.add_argument("--version", action="version", version=f"fairmot {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+                        help="CPU threads for the network (default: usable physical cores; FAIRMOT_THREADS=N|off)")
     sub = parser.add_subparsers(dest="command")
     from .demo import add_demo_arguments
 
@@ -157,6 +159,10 @@ _COMMAND_MODULES = (
 )
 
 
+#: Commands that run the network on torch: the thread policy (fairmot.threads) applies to them.
+_TORCH_COMMANDS = {"track", "bench", "demo", "train", "export"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -165,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        if args.command in _TORCH_COMMANDS:
+            from .threads import apply_thread_policy
+
+            policy = apply_thread_policy(args.threads)
+            logger.debug("CPU threads: %d (%s), OpenMP wait policy %s", policy.threads, policy.source,
+                         policy.wait_policy)
         return int(args.func(args))
     except (ValueError, TypeError, OSError, RuntimeError) as exc:
         message = str(exc).strip() or type(exc).__name__
