@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .evaluation.mot_files import MotFile, read_mot_file, read_seq_length
+from .evaluation.mot_files import MotFile, read_mot_file, read_seq_length, resolve_sequences
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -430,10 +430,6 @@ def _check_protocol(protocol: str, all_frames: bool) -> str:
     return protocol
 
 
-def _discover_sequences(gt_root: Path) -> list[str]:
-    return sorted(p.parent.parent.name for p in gt_root.glob("*/gt/gt.txt"))
-
-
 def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[str] | None = None, *,
              protocol: str = "motchallenge", all_frames: bool = False, benchmark: str = "auto",
              progress: bool = False) -> pd.DataFrame:
@@ -472,25 +468,7 @@ def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[s
         return mc.evaluate(gt_root, results_dir, sequences, benchmark=benchmark, progress=progress).to_frame()
     import pandas as pd
 
-    gt_root, results_dir = Path(gt_root), Path(results_dir)
-    if not gt_root.is_dir():
-        raise FileNotFoundError(f"ground-truth root not found: {gt_root}")
-    if not results_dir.is_dir():
-        raise FileNotFoundError(f"results folder not found: {results_dir}")
-    if sequences is None:
-        sequences = _discover_sequences(gt_root)
-        if not sequences:
-            raise ValueError(f"no <sequence>/gt/gt.txt under {gt_root}")
-    sequences = [str(s) for s in sequences]
-    if not sequences:
-        raise ValueError("no sequence to evaluate")
-    if "OVERALL" in sequences:
-        raise ValueError("'OVERALL' is reserved for the summary row; rename that sequence")
-    missing = [s for s in sequences if not (results_dir / f"{s}.txt").is_file()]
-    if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise FileNotFoundError(f"no result file in {results_dir} for {len(missing)} sequence(s): {shown} "
-                                "(pass the sequences to evaluate explicitly to evaluate a subset)")
+    gt_root, results_dir, sequences = resolve_sequences(gt_root, results_dir, sequences, "OVERALL")
 
     mh, names = _metrics_host()
     partials: list[dict] = []

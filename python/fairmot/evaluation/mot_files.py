@@ -33,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MAX_FRAME", "MAX_ID", "MotFile", "MotFormatError", "RowCheck", "read_mot_file", "read_seq_length"]
+__all__ = ["MAX_FRAME", "MAX_ID", "MotFile", "MotFormatError", "RowCheck", "read_mot_file", "read_seq_length",
+           "discover_sequences", "resolve_sequences"]
 
 #: Largest frame number accepted when the sequence length is unknown (int32 range).
 MAX_FRAME = 2**31 - 1
@@ -271,3 +272,50 @@ def read_seq_length(seq_dir: str | Path) -> int | None:
     if not 0 <= length <= MAX_FRAME:
         raise MotFormatError(f"{ini}: seqLength {length} is out of range 0 ... {MAX_FRAME}")
     return length
+
+
+def discover_sequences(gt_root: str | Path) -> list[str]:
+    """Names of the folders ``<gt_root>/<name>/gt/gt.txt``, sorted."""
+    return sorted(p.parent.parent.name for p in Path(gt_root).glob("*/gt/gt.txt"))
+
+
+def resolve_sequences(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[str] | None,
+                      summary_row: str, *, unique: bool = False) -> tuple[Path, Path, list[str]]:
+    """The folders and sequence names an evaluation works on, checked.
+
+    Args:
+        gt_root: folder with ``<sequence>/gt/gt.txt``.
+        results_dir: folder with ``<sequence>.txt``.
+        sequences: names to evaluate; None for every sequence of ``gt_root``.
+        summary_row: the name of the combined row, which no sequence may have.
+        unique: reject a name listed twice.
+
+    Returns:
+        ``(gt_root, results_dir, names)``.
+
+    Raises:
+        FileNotFoundError: a missing folder, or a sequence without a result file.
+        ValueError: no sequence, a sequence named ``summary_row``, or (``unique``) a repeated name.
+    """
+    gt_root, results_dir = Path(gt_root), Path(results_dir)
+    if not gt_root.is_dir():
+        raise FileNotFoundError(f"ground-truth root not found: {gt_root}")
+    if not results_dir.is_dir():
+        raise FileNotFoundError(f"results folder not found: {results_dir}")
+    if sequences is None:
+        sequences = discover_sequences(gt_root)
+        if not sequences:
+            raise ValueError(f"no <sequence>/gt/gt.txt under {gt_root}")
+    names = [str(s) for s in sequences]
+    if not names:
+        raise ValueError("no sequence to evaluate")
+    if summary_row in names:
+        raise ValueError(f"{summary_row!r} is reserved for the summary row; rename that sequence")
+    if unique and len(set(names)) != len(names):
+        raise ValueError("a sequence is listed twice")
+    missing = [s for s in names if not (results_dir / f"{s}.txt").is_file()]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise FileNotFoundError(f"no result file in {results_dir} for {len(missing)} sequence(s): {shown} "
+                                "(pass the sequences to evaluate explicitly to evaluate a subset)")
+    return gt_root, results_dir, names

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import clear, hota, identity
 from .matching import EPS, FramePairs, SequenceData, frame_pairs, pair_iou
-from .mot_files import CLASS, MotFile, read_mot_file, read_seq_length
+from .mot_files import CLASS, MotFile, read_mot_file, read_seq_length, resolve_sequences
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -297,11 +297,6 @@ class MotChallengeResult:
         return df
 
 
-def discover_sequences(gt_root: str | Path) -> list[str]:
-    """Names of the folders ``<gt_root>/<name>/gt/gt.txt``, sorted."""
-    return sorted(p.parent.parent.name for p in Path(gt_root).glob("*/gt/gt.txt"))
-
-
 def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[str] | None = None, *,
              benchmark: str = "auto", progress: bool = False) -> MotChallengeResult:
     """Evaluate result files the way TrackEval's MotChallenge2DBox + HOTA/CLEAR/Identity does.
@@ -316,27 +311,7 @@ def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[s
     Raises:
         FileNotFoundError: a missing folder or file; ValueError: a malformed file or no sequence.
     """
-    gt_root, results_dir = Path(gt_root), Path(results_dir)
-    if not gt_root.is_dir():
-        raise FileNotFoundError(f"ground-truth root not found: {gt_root}")
-    if not results_dir.is_dir():
-        raise FileNotFoundError(f"results folder not found: {results_dir}")
-    if sequences is None:
-        sequences = discover_sequences(gt_root)
-        if not sequences:
-            raise ValueError(f"no <sequence>/gt/gt.txt under {gt_root}")
-    sequences = [str(s) for s in sequences]
-    if not sequences:
-        raise ValueError("no sequence to evaluate")
-    if COMBINED in sequences:
-        raise ValueError(f"{COMBINED!r} is reserved for the summary row; rename that sequence")
-    if len(set(sequences)) != len(sequences):
-        raise ValueError("a sequence is listed twice")
-    missing = [s for s in sequences if not (results_dir / f"{s}.txt").is_file()]
-    if missing:
-        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise FileNotFoundError(f"no result file in {results_dir} for {len(missing)} sequence(s): {shown} "
-                                "(pass the sequences to evaluate explicitly to evaluate a subset)")
+    gt_root, results_dir, sequences = resolve_sequences(gt_root, results_dir, sequences, COMBINED, unique=True)
     rules = rules_for(infer_benchmark(gt_root, sequences) if str(benchmark).lower() == "auto" else benchmark)
 
     per_sequence: dict[str, dict[str, dict[str, Any]]] = {}
