@@ -345,30 +345,19 @@ def test_constructor_and_cli_accept_the_same_conf_thres_and_track_buffer():
 
     from fairmot.cli import _positive_int, _track_buffer, _unit_float
 
+    def accepted(call, *args, error: type[Exception], **kwargs) -> bool:
+        try:
+            call(*args, **kwargs)
+        except error:
+            return False
+        return True
+
     for text in ["0", "0.4", "0.999", "1", "-1", "nan", "inf", "-0.0"]:
-        try:
-            _unit_float(text)
-            cli_ok = True
-        except argparse.ArgumentTypeError:
-            cli_ok = False
-        try:
-            JDETracker(conf_thres=float(text))
-            ok = True
-        except ValueError:
-            ok = False
-        assert ok == cli_ok, text
+        cli_ok = accepted(_unit_float, text, error=argparse.ArgumentTypeError)
+        assert accepted(JDETracker, conf_thres=float(text), error=ValueError) == cli_ok, text
     for text in ["1", "30", "0", "-3", str(2 ** 31 - 1), str(2 ** 31)]:
-        try:
-            _track_buffer(text)
-            cli_ok = True
-        except argparse.ArgumentTypeError:
-            cli_ok = False
-        try:
-            JDETracker(track_buffer=int(text))
-            ok = True
-        except ValueError:
-            ok = False
-        assert ok == cli_ok, text
+        cli_ok = accepted(_track_buffer, text, error=argparse.ArgumentTypeError)
+        assert accepted(JDETracker, track_buffer=int(text), error=ValueError) == cli_ok, text
     assert _positive_int("3") == 3
 
 
