@@ -32,10 +32,6 @@ __all__ = ["ThreadPolicy", "usable_cores", "cgroup_cpu_limit", "validate_threads
 
 logger = logging.getLogger(__name__)
 
-#: What ``prepare_openmp_env`` did at import time (None: nothing, the user's settings stand).
-_ENV_SET_BY_FAIRMOT: str | None = None
-
-
 @dataclass(frozen=True)
 class ThreadPolicy:
     """The thread settings in force after :func:`apply_thread_policy`.
@@ -64,11 +60,9 @@ def prepare_openmp_env() -> None:
     Called by ``import fairmot``. Does nothing when torch is already imported (too late: OpenMP
     has read its environment), when ``OMP_WAIT_POLICY`` is set, or with ``FAIRMOT_THREADS=off``.
     """
-    global _ENV_SET_BY_FAIRMOT
     if policy_disabled() or "torch" in sys.modules or "OMP_WAIT_POLICY" in os.environ:
         return
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    _ENV_SET_BY_FAIRMOT = "PASSIVE"
 
 
 def cgroup_cpu_limit(root: Path = Path("/sys/fs/cgroup")) -> float | None:
@@ -148,7 +142,7 @@ def apply_thread_policy(threads: int | None = None) -> ThreadPolicy:
     threads = validate_threads(threads)
     import torch
 
-    wait = os.environ.get("OMP_WAIT_POLICY", "default").upper() if "OMP_WAIT_POLICY" in os.environ else "default"
+    wait = os.environ["OMP_WAIT_POLICY"].upper() if "OMP_WAIT_POLICY" in os.environ else "default"
     if threads is None and policy_disabled():
         return ThreadPolicy(torch.get_num_threads(), wait, "off")
     if threads is not None:
