@@ -2,7 +2,17 @@
 
 Official ``.pth`` files are ``torch.save`` of ``{'epoch': int, 'state_dict': {...}[, 'optimizer': {...}]}``
 (a bare state dict is accepted too). They are read with ``torch.load(..., weights_only=True)``:
-files that need arbitrary Python objects to unpickle are refused.
+files that need arbitrary Python objects to unpickle are refused; a file whose pickle would call
+Python code (``os.system``, ...) is refused with a message saying so, and nothing in it is run.
+Every state-dict entry must be a finite real floating-point tensor whose elements are in the file
+(BatchNorm ``num_batches_tracked`` counters: int64 scalars), see
+:func:`fairmot.models.checkpoint_checks.check_tensors`.
+
+Architectures are found through the registry (:mod:`fairmot.models.registry`): each family
+registers from its own file how its keys look, which widths a checkpoint sets and their bounds.
+:func:`load_model` checks the widths and head layout read from a file against those bounds and
+compares the file's shapes with the network built on the ``meta`` device (no memory) before the
+real network is built, so a small crafted file cannot make it build a huge network.
 
 :func:`load_model` builds the network whose heads match the file and loads it:
 
@@ -32,25 +42,25 @@ import torch
 from torch import Tensor, nn
 
 from .._io import atomic_open
-from ..weights import is_builtin, warn_builtin
-from .factory import ARCH_CHANNELS, DEFAULT_HEAD_CONV, build_model, normalize_arch
+from ..weights import is_builtin, resolve_legacy_builtin, warn_builtin
+from .checkpoint_checks import check_tensors, code_in_pickle
+from .dla_seg import infer_channels
+from .factory import DEFAULT_HEAD_CONV, build_model, normalize_arch
 from .heads import DEFAULT_HEADS
+from .registry import MAX_HEAD_CHANNELS, MAX_HEAD_CONV, architecture_of, body_prefixes, canonical_name
 
 __all__ = [
     "LoadReport", "load_model", "save_checkpoint", "read_checkpoint", "infer_heads", "infer_channels",
-    "clean_state_dict", "checkpoint_arch",
+    "clean_state_dict", "checkpoint_arch", "MAX_PARAMETERS",
 ]
 
 logger = logging.getLogger(__name__)
 
 PathOrState = Union[str, "os.PathLike[str]", io.IOBase, Mapping[str, Any]]
 
-#: Keys under these prefixes belong to the network body, not to a head.
-_BODY_PREFIXES = ("base.", "dla_up.", "ida_up.",  # DLA
-                  "conv1.", "bn1.", "layer1.", "layer2.", "layer3.", "layer4.", "deconv_layers.",  # ResNet-DCN
-                  "conv2.", "bn2.", "transition1.", "transition2.", "transition3.",  # HRNet
-                  "stage2.", "stage3.", "stage4.",
-                  "deconv_layer", "smooth_layer", "project_layer")  # ResNet-FPN-DCN
+#: Most parameters a network built from a checkpoint may have (official networks: 2 M .. 66 M); a
+#: file whose shapes imply more is refused before the network is built.
+MAX_PARAMETERS = 1_000_000_000
 #: Entries of official checkpoints that are not part of our model and are dropped silently.
 _IGNORED_PREFIXES = ("base.fc.",)
 #: Official head creation order; other heads follow in file order.
@@ -181,6 +191,7 @@ def _why_unreadable(path: Any) -> str:
 def _torch_load(path: Any, map_location: Any) -> Any:
     src = _describe_source(path)
     if isinstance(path, (str, os.PathLike)):
+        path = resolve_legacy_builtin(path)
         if not os.path.exists(path):
             raise FileNotFoundError(f"checkpoint not found: {src}")
         if os.path.isdir(path):
@@ -190,14 +201,27 @@ def _torch_load(path: Any, map_location: Any) -> Any:
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except Exception as e:  # unpickling / zip / EOF errors of files that are not (whole) checkpoints
-        unsafe = isinstance(e, pickle.UnpicklingError) and re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
+        # torch's own message for refused files advises loading them unsafely: never pass it on
+        torch_advice = "weights_only" in str(e)
+        code = code_in_pickle(path)
+        if code:
+            shown = ", ".join(code[:5]) + (f" and {len(code) - 5} more" if len(code) > 5 else "")
+            raise ValueError(
+                f"{src}: refused: the file contains code that would run if it were loaded (its pickle calls "
+                f"{shown}); it was read with torch.load(weights_only=True), which runs none of it. FairMOT "
+                f"checkpoints hold only tensors and plain containers: do not load this file with pickle or "
+                f"torch.load(weights_only=False)"
+            ) from None
+        unsafe = isinstance(e, pickle.UnpicklingError) and re.search(
+            r"Unsupported global: GLOBAL (\S+)|unsupported GLOBAL (\S+)", str(e))
         if unsafe:
             raise ValueError(
-                f"{src}: refused to load: the file needs the Python object {unsafe.group(1)}, which safe "
-                f"loading (torch.load(weights_only=True)) does not allow; FairMOT checkpoints contain only "
-                f"tensors and plain containers"
-            ) from e
-        raise ValueError(f"{src} is not a PyTorch checkpoint ({_why_unreadable(path)})") from e
+                f"{src}: refused to load: the file needs the Python object {unsafe.group(1) or unsafe.group(2)}, "
+                f"which safe loading (torch.load(weights_only=True)) does not allow; FairMOT checkpoints contain "
+                f"only tensors and plain containers"
+            ) from None
+        raise ValueError(f"{src} is not a PyTorch checkpoint ({_why_unreadable(path)})") from (
+            None if torch_advice else e)
 
 
 def clean_state_dict(state_dict: Mapping[str, Any], source: str = "<state dict>") -> tuple[dict[str, Tensor], list[str]]:
@@ -271,54 +295,17 @@ def _read_checkpoint(path_or_state: PathOrState, map_location: Any = "cpu"
         raise ValueError(f"{src}: not a FairMOT checkpoint (entry {bad!r} {where}is a "
                          f"{type(sd[bad]).__name__}, not a tensor)")
     clean, ignored = clean_state_dict(sd, src)
+    check_tensors(clean, src)
     return clean, epoch, ignored, _read_meta(obj, src)
 
 
-def infer_channels(state_dict: Mapping[str, Tensor]) -> tuple[int, ...] | None:
-    """Backbone widths (levels 0..5) of a DLA state dict, or ``None`` if it has no DLA backbone.
-
-    Level 0/1 widths come from ``base.level{0,1}.0.weight``; levels 2..5 from their root conv.
-    """
-    def out_ch(key: str) -> int | None:
-        t = state_dict.get(key)
-        return int(t.shape[0]) if isinstance(t, Tensor) and t.dim() == 4 else None
-
-    chans: list[int | None] = [out_ch("base.level0.0.weight"), out_ch("base.level1.0.weight")]
-    for i in range(2, 6):
-        roots = sorted(k for k in state_dict if k.startswith(f"base.level{i}.") and k.endswith("root.conv.weight"))
-        chans.append(out_ch(roots[0]) if roots else None)
-    if any(c is None for c in chans):
-        return None
-    return tuple(int(c) for c in chans)  # type: ignore[arg-type]
-
-
 def infer_arch(state_dict: Mapping[str, Tensor]) -> str | None:
-    """The architecture a (cleaned) state dict was saved from, when its keys tell: ``resdcn_<d>``
-    or ``resfpndcn_<d>`` from the ResNet stages (Bottleneck blocks have ``conv3``; the depth from
-    the blocks per stage),
+    """The architecture a (cleaned) state dict was saved from, when its keys tell (the first
+    registered family whose signature they carry): ``resdcn_<d>`` or ``resfpndcn_<d>`` from the
+    ResNet stages (Bottleneck blocks have ``conv3``; the depth from the blocks per stage),
     ``hrnet_<w>`` from the width of the first branch, ``dla34`` for a DLA backbone, else ``None``."""
-    fpn = "deconv_layer1.0.weight" in state_dict and "project_layer1.conv.weight" in state_dict
-    if (fpn or "deconv_layers.0.weight" in state_dict) and "layer1.0.conv1.weight" in state_dict:
-        blocks = []
-        for stage in range(1, 5):
-            idx = {int(k.split(".")[1]) for k in state_dict if k.startswith(f"layer{stage}.") and
-                   k.split(".")[1].isdigit()}
-            blocks.append(max(idx) + 1 if idx else 0)
-        bottleneck = "layer1.0.conv3.weight" in state_dict
-        from .resnet_dcn import RESNET_SPECS, Bottleneck
-
-        for depth, (block, spec) in RESNET_SPECS.items():
-            if (block is Bottleneck) == bottleneck and tuple(blocks) == spec:
-                return f"{'resfpndcn' if fpn else 'resdcn'}_{depth}"
-        return None
-    t = state_dict.get("transition1.0.0.weight")
-    if isinstance(t, Tensor) and t.dim() == 4 and "stage4.0.branches.3.0.conv1.weight" in state_dict:
-        from .hrnet import HRNET_WIDTHS
-
-        return f"hrnet_{int(t.shape[0])}" if int(t.shape[0]) in HRNET_WIDTHS else None
-    if infer_channels(state_dict) is not None:
-        return "dla34"
-    return None
+    found = architecture_of(state_dict)
+    return found[0] if found is not None else None
 
 
 def checkpoint_arch(state_dict: Mapping[str, Tensor], meta: Mapping[str, Any] | None = None,
@@ -335,16 +322,10 @@ def checkpoint_arch(state_dict: Mapping[str, Tensor], meta: Mapping[str, Any] | 
         if not isinstance(recorded, str):
             raise ValueError(f"{source}: meta['arch'] must be a string, got {recorded!r}")
         return normalize_arch(recorded), "recorded in its meta"
-    arch = infer_arch(state_dict)
-    if arch is None:
+    found = architecture_of(state_dict)
+    if found is None:
         return None, ""
-    if arch == "dla34":
-        widths = infer_channels(state_dict)
-        for name, chans in ARCH_CHANNELS.items():
-            if tuple(chans) == widths:
-                return name, f"recognised from its keys: backbone widths {list(widths)}"
-        return None, ""  # a DLA-34 of other widths: no name to check (any DLA arch loads it)
-    return arch, "recognised from its keys"
+    return found[1].identify_name(state_dict)
 
 
 def _head_layout(entries: dict[str, Tensor]) -> tuple[int, int] | None:
@@ -371,8 +352,9 @@ def infer_heads(state_dict: Mapping[str, Tensor]) -> tuple[dict[str, int], int |
     ``hm`` (or the first head); ``None`` if the file has no heads.
     """
     groups: dict[str, dict[str, Tensor]] = {}
+    prefixes = body_prefixes()
     for k, v in state_dict.items():
-        if k.startswith(_BODY_PREFIXES):
+        if k.startswith(prefixes):
             continue
         name, sep, rest = k.partition(".")
         if not sep:
@@ -383,6 +365,18 @@ def infer_heads(state_dict: Mapping[str, Tensor]) -> tuple[dict[str, int], int |
     heads = {n: layouts[n][0] for n in order}
     head_conv = layouts[order[0]][1] if order else None
     return heads, head_conv
+
+
+def _check_head_bounds(heads: Mapping[str, int], head_conv: int | None, source: str) -> None:
+    """Head widths read from a checkpoint must be within :data:`~fairmot.models.registry.MAX_HEAD_CHANNELS`
+    / :data:`~fairmot.models.registry.MAX_HEAD_CONV` (checked before anything is built)."""
+    for name, ch in heads.items():
+        if ch > MAX_HEAD_CHANNELS:
+            raise ValueError(f"{source}: head {name!r} has {ch} output channels in the checkpoint, more than the "
+                             f"{MAX_HEAD_CHANNELS} supported: a crafted or damaged file?")
+    if head_conv is not None and head_conv > MAX_HEAD_CONV:
+        raise ValueError(f"{source}: the checkpoint's heads have a hidden width (head_conv) of {head_conv}, more "
+                         f"than the {MAX_HEAD_CONV} supported: a crafted or damaged file?")
 
 
 def _device_of(map_location: Any) -> torch.device | None:
@@ -446,16 +440,31 @@ def load_model(
             raise ValueError(
                 f"{src}: arch {arch!r} was given but the checkpoint holds a {file_arch} network ({how}); "
                 f"pass arch={file_arch!r} or leave arch unset")
-    channels = infer_channels(sd) if arch.startswith("dla") else None  # DLA widths come from the file
+    family = canonical_name(arch)[1]
+    channels = family.read_widths(sd) if family.read_widths is not None else None  # e.g. DLA widths
+    if channels is not None and family.check_widths is not None:
+        family.check_widths(channels, src)  # bounds, before anything is built
     file_heads, file_head_conv = infer_heads(sd)
     if heads is None:
         heads = file_heads if file_heads else dict(DEFAULT_HEADS)
+        _check_head_bounds(heads, None, src)
     heads = dict(heads)
     if head_conv is None:
-        head_conv = file_head_conv if file_head_conv is not None else DEFAULT_HEAD_CONV
-    model = build_model(arch, heads=heads, head_conv=head_conv, channels=channels)
+        head_conv = file_head_conv if file_head_conv is not None else family.default_head_conv
+        _check_head_bounds({}, head_conv, src)
 
-    model_sd = model.state_dict()
+    # the network on the meta device (no memory, no initialisation cost, RNG untouched): its size and
+    # shapes are checked against the file before the real one is built
+    with torch.device("meta"):
+        skeleton = build_model(arch, heads=heads, head_conv=head_conv, channels=channels)
+    n_params = sum(t.numel() for t in skeleton.state_dict().values())
+    if n_params > MAX_PARAMETERS:
+        raise ValueError(
+            f"{src}: the checkpoint's shapes describe a {arch} network with {n_params:,} parameters "
+            f"(more than the {MAX_PARAMETERS:,} supported; official networks have at most about 66 million): "
+            f"a crafted or damaged file? (heads {heads}, head_conv {head_conv}"
+            f"{f', backbone widths {list(channels)}' if channels is not None else ''})")
+    model_sd = skeleton.state_dict()
     report = LoadReport(source=src, epoch=epoch, heads=dict(heads), head_conv=int(head_conv), ignored=ignored)
     to_load: dict[str, Tensor] = {}
     for k, v in sd.items():
@@ -476,6 +485,9 @@ def load_model(
             f"{src}: checkpoint does not match the {arch} model (heads {heads}, head_conv {head_conv}):\n"
             f"{report.describe()}\n(use strict=False to load the matching entries)"
         )
+    del skeleton, model_sd
+    model = build_model(arch, heads=heads, head_conv=head_conv, channels=channels)
+    model_sd = model.state_dict()
     result = model.load_state_dict(to_load, strict=False)
     not_loaded = set(report.missing) | set(report.defaulted) | {k for k, _, _ in report.mismatched}
     leftover = [k for k in result.missing_keys if k not in not_loaded]

@@ -1,5 +1,6 @@
 """FairMOT's DLA-34 network: backbone + deformable up-sampling path + heads
-(docs/official_behaviour.md §1.4-1.6).
+(docs/official_behaviour.md §1.4-1.6), and its registration (architectures ``dla34`` and
+``dla34_tiny``, recognised in checkpoints by their ``base.level*`` keys, widths read from the file).
 
 Module names match the official network, so ``DLASeg.state_dict()`` has exactly the keys,
 shapes and order of official checkpoints (minus ``base.fc.*``).
@@ -16,10 +17,12 @@ import torch
 from torch import Tensor, nn
 
 from ..ops import DCN
-from .dla import BN_MOMENTUM, DLA, dla34
+from .dla import BN_MOMENTUM, DLA, DLA34_CHANNELS, DLA34_LEVELS, dla34
 from .heads import DEFAULT_HEADS, add_heads, check_heads
+from .registry import Architecture, register_architecture
 
-__all__ = ["DeformConv", "IDAUp", "DLAUp", "DLASeg", "fill_up_weights", "bilinear_kernel", "DEFAULT_HEADS"]
+__all__ = ["DeformConv", "IDAUp", "DLAUp", "DLASeg", "fill_up_weights", "bilinear_kernel", "DEFAULT_HEADS",
+           "ARCH_CHANNELS", "MAX_DLA_WIDTH", "infer_channels", "DLA_ARCHITECTURE"]
 
 
 def bilinear_kernel(k: int) -> Tensor:
@@ -170,3 +173,79 @@ class DLASeg(nn.Module):
         self.ida_up(y, 0, len(y))
         feat = y[-1]
         return {name: getattr(self, name)(feat) for name in self.heads}
+
+
+# ------------------------------------------------------------------------------- registration
+
+#: Backbone widths (channels of levels 0..5) of each DLA-34-topology architecture. ``dla34`` is the
+#: official network; ``dla34_tiny`` is the same graph at reduced width (about 1.4 M parameters),
+#: the architecture of the built-in model that trains on a CPU.
+ARCH_CHANNELS: dict[str, tuple[int, ...]] = {
+    "dla34": tuple(DLA34_CHANNELS),
+    "dla34_tiny": (8, 16, 24, 32, 64, 128),
+}
+
+#: Largest backbone width accepted from a checkpoint (official DLA-34: 512 at level 5); a file
+#: claiming more is refused before anything is built.
+MAX_DLA_WIDTH = 2048
+
+
+def infer_channels(state_dict: Mapping[str, Tensor]) -> tuple[int, ...] | None:
+    """Backbone widths (levels 0..5) of a DLA state dict, or ``None`` if it has no DLA backbone.
+
+    Level 0/1 widths come from ``base.level{0,1}.0.weight``; levels 2..5 from their root conv.
+    """
+    def out_ch(key: str) -> int | None:
+        t = state_dict.get(key)
+        return int(t.shape[0]) if isinstance(t, Tensor) and t.dim() == 4 else None
+
+    chans: list[int | None] = [out_ch("base.level0.0.weight"), out_ch("base.level1.0.weight")]
+    for i in range(2, 6):
+        roots = sorted(k for k in state_dict if k.startswith(f"base.level{i}.") and k.endswith("root.conv.weight"))
+        chans.append(out_ch(roots[0]) if roots else None)
+    if any(c is None for c in chans):
+        return None
+    return tuple(int(c) for c in chans)  # type: ignore[arg-type]
+
+
+def _check_channels(channels: Sequence[int], source: str, bounded: bool = True) -> None:
+    """Six positive ints; with ``bounded`` (widths read from a checkpoint) none above :data:`MAX_DLA_WIDTH`."""
+    channels = tuple(channels)
+    if len(channels) != 6 or not all(isinstance(c, int) and c > 0 for c in channels):
+        raise ValueError(f"{source}channels must be six positive ints (levels 0..5), got {channels!r}")
+    if bounded and max(channels) > MAX_DLA_WIDTH:
+        raise ValueError(f"{source}DLA backbone widths {list(channels)} exceed the largest supported width "
+                         f"{MAX_DLA_WIDTH} (official DLA-34: {list(DLA34_CHANNELS)}): a damaged or crafted file?")
+
+
+def _build(name: str, heads: dict[str, int], head_conv: int, widths: tuple[int, ...] | None) -> nn.Module:
+    if widths is not None:
+        _check_channels(widths, "", bounded=False)
+    channels = tuple(widths) if widths is not None else ARCH_CHANNELS[name]
+    backbone = DLA(DLA34_LEVELS, channels)
+    return DLASeg(heads=heads, head_conv=head_conv, down_ratio=4, final_kernel=1, last_level=5, backbone=backbone)
+
+
+def _recognise(state_dict: Mapping[str, Tensor]) -> str | None:
+    return "dla34" if infer_channels(state_dict) is not None else None
+
+
+def _identify(state_dict: Mapping[str, Tensor]) -> tuple[str | None, str]:
+    widths = infer_channels(state_dict)
+    for name, chans in ARCH_CHANNELS.items():
+        if tuple(chans) == widths:
+            return name, f"recognised from its keys: backbone widths {list(widths)}"
+    return None, ""  # a DLA-34 of other widths: no name to check (any DLA arch loads it)
+
+
+DLA_ARCHITECTURE = register_architecture(Architecture(
+    family="dla",
+    names=tuple(ARCH_CHANNELS),
+    build=_build,
+    body_prefixes=("base.", "dla_up.", "ida_up."),
+    recognise=_recognise,
+    identify=_identify,
+    aliases={"dla_34": "dla34", "dla-34": "dla34", "dla34-tiny": "dla34_tiny"},
+    read_widths=infer_channels,
+    check_widths=lambda widths, source: _check_channels(widths, f"{source}: " if source else ""),
+))

@@ -8,10 +8,13 @@ from typing import Mapping
 import torch
 from torch import nn
 
-__all__ = ["DEFAULT_HEADS", "HM_BIAS_INIT", "check_heads", "make_head", "add_heads"]
+__all__ = ["DEFAULT_HEADS", "DEFAULT_HEAD_CONV", "HM_BIAS_INIT", "check_heads", "make_head", "add_heads"]
 
 #: Default FairMOT heads (ltrb wh, reid_dim 128), in the official creation order.
 DEFAULT_HEADS: dict[str, int] = {"hm": 1, "wh": 4, "id": 128, "reg": 2}
+
+#: Width of the hidden head conv (official ``--head_conv -1`` resolves to 256).
+DEFAULT_HEAD_CONV = 256
 
 #: Initial bias of the heatmap head's last conv (sigmoid(-2.19) ~ 0.1).
 HM_BIAS_INIT = -2.19

@@ -9,6 +9,9 @@ head is Conv3x3 (-> 256) -> ReLU -> Conv1x1. Module names follow the official ne
 HRNet checkpoints load without renaming.
 
 Shapes: input ``N x 3 x H x W`` (H, W multiples of 32), output ``{head: N x C x H/4 x W/4}``.
+
+Registered as ``hrnet_18`` / ``hrnet_32``, recognised in checkpoints by ``transition1`` and the
+fourth branch of ``stage4`` (the width from the first branch).
 """
 from __future__ import annotations
 
@@ -18,10 +21,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .heads import add_heads, check_heads
+from .heads import DEFAULT_HEAD_CONV, add_heads, check_heads
+from .registry import Architecture, register_architecture
 from .resnet_dcn import BasicBlock, Bottleneck
 
-__all__ = ["HRNet", "HRNET_WIDTHS", "HighResolutionModule"]
+__all__ = ["HRNet", "HRNET_WIDTHS", "HighResolutionModule", "HRNET_ARCHITECTURE"]
 
 BN_MOMENTUM = 0.1
 #: (modules, blocks per branch) of stages 2, 3, 4 (the official w18 / w32 configs).
@@ -184,3 +188,28 @@ class HRNet(nn.Module):
         feat = torch.cat([ys[0]] + [F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False)
                                     for y in ys[1:]], 1)
         return {name: getattr(self, name)(feat) for name in self.heads}
+
+
+# ------------------------------------------------------------------------------- registration
+
+def _build(name: str, heads: dict[str, int], head_conv: int, widths: tuple[int, ...] | None) -> nn.Module:
+    return HRNet(int(name.split("_")[1]), heads=heads, head_conv=HEAD_CONV if head_conv == DEFAULT_HEAD_CONV else head_conv)
+
+
+def _recognise(state_dict: Mapping[str, Tensor]) -> str | None:
+    t = state_dict.get("transition1.0.0.weight")
+    if isinstance(t, Tensor) and t.dim() == 4 and "stage4.0.branches.3.0.conv1.weight" in state_dict:
+        return f"hrnet_{int(t.shape[0])}" if int(t.shape[0]) in HRNET_WIDTHS else None
+    return None
+
+
+HRNET_ARCHITECTURE = register_architecture(Architecture(
+    family="hrnet",
+    names=tuple(f"hrnet_{w}" for w in sorted(HRNET_WIDTHS)),
+    build=_build,
+    body_prefixes=("conv1.", "bn1.", "conv2.", "bn2.", "layer1.", "transition1.", "transition2.", "transition3.",
+                   "stage2.", "stage3.", "stage4."),
+    recognise=_recognise,
+    aliases={f"hrnet{w}": f"hrnet_{w}" for w in HRNET_WIDTHS},
+    default_head_conv=HEAD_CONV,
+))

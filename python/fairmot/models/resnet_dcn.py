@@ -11,6 +11,10 @@ ResNet load into it with ``strict=False``; the official code downloads them at c
 package never downloads anything).
 
 Shapes: input ``N x 3 x H x W`` (H, W multiples of 32), output ``{head: N x C x H/4 x W/4}``.
+
+Registered as ``resdcn_<depth>`` / ``resfpndcn_<depth>``, recognised in checkpoints by the
+ResNet stages plus the up-sampling layers (the depth from the blocks per stage, Bottlenecks by
+their ``conv3``).
 """
 from __future__ import annotations
 
@@ -22,8 +26,9 @@ from torch import Tensor, nn
 from ..ops import DCN
 from .dla_seg import DeformConv, bilinear_kernel
 from .heads import add_heads, check_heads
+from .registry import Architecture, register_architecture
 
-__all__ = ["PoseResNetDCN", "PoseResNetFPNDCN", "RESNET_SPECS", "resnet_dcn"]
+__all__ = ["PoseResNetDCN", "PoseResNetFPNDCN", "RESNET_SPECS", "resnet_dcn", "RESNET_DCN_ARCHITECTURE"]
 
 BN_MOMENTUM = 0.1
 
@@ -202,3 +207,39 @@ class PoseResNetFPNDCN(_ResNetBackbone):
 def resnet_dcn(depth: int = 34, heads: Mapping[str, int] | None = None, head_conv: int = 256) -> PoseResNetDCN:
     """A fresh (randomly initialised) ``resdcn_<depth>`` network."""
     return PoseResNetDCN(depth, heads, head_conv)
+
+
+# ------------------------------------------------------------------------------- registration
+
+def _build(name: str, heads: dict[str, int], head_conv: int, widths: tuple[int, ...] | None) -> nn.Module:
+    kind, depth = name.split("_")
+    return (PoseResNetFPNDCN if kind == "resfpndcn" else PoseResNetDCN)(int(depth), heads=heads, head_conv=head_conv)
+
+
+def _recognise(state_dict: Mapping[str, Tensor]) -> str | None:
+    """``resdcn_<d>`` / ``resfpndcn_<d>`` from the blocks per stage, or None."""
+    fpn = "deconv_layer1.0.weight" in state_dict and "project_layer1.conv.weight" in state_dict
+    if not ((fpn or "deconv_layers.0.weight" in state_dict) and "layer1.0.conv1.weight" in state_dict):
+        return None
+    blocks = []
+    for stage in range(1, 5):
+        idx = {int(k.split(".")[1]) for k in state_dict if k.startswith(f"layer{stage}.") and
+               k.split(".")[1].isdigit()}
+        blocks.append(max(idx) + 1 if idx else 0)
+    bottleneck = "layer1.0.conv3.weight" in state_dict
+    for depth, (block, spec) in RESNET_SPECS.items():
+        if (block is Bottleneck) == bottleneck and tuple(blocks) == spec:
+            return f"{'resfpndcn' if fpn else 'resdcn'}_{depth}"
+    return None
+
+
+RESNET_DCN_ARCHITECTURE = register_architecture(Architecture(
+    family="resnet_dcn",
+    names=tuple(f"{kind}_{d}" for kind in ("resdcn", "resfpndcn") for d in sorted(RESNET_SPECS)),
+    build=_build,
+    body_prefixes=("conv1.", "bn1.", "layer1.", "layer2.", "layer3.", "layer4.", "deconv_layers.",
+                   "deconv_layer", "smooth_layer", "project_layer"),
+    recognise=_recognise,
+    aliases={**{f"resdcn{d}": f"resdcn_{d}" for d in RESNET_SPECS},
+             **{f"resfpndcn{d}": f"resfpndcn_{d}" for d in RESNET_SPECS}},
+))
