@@ -432,8 +432,8 @@ def load_model(
     sd, epoch, ignored, meta = _read_checkpoint(path_or_state, map_location=map_location)
     src = "<state dict>" if isinstance(path_or_state, Mapping) else _describe_source(path_or_state)
     file_arch, how = checkpoint_arch(sd, meta, src)
-    if arch is None:
-        arch = file_arch or "dla34"
+    if arch is None:  # the recorded / identified name, else the family recognised from the keys, else dla34
+        arch = file_arch or infer_arch(sd) or "dla34"
     else:
         arch = normalize_arch(arch)
         if file_arch is not None and arch != file_arch:
