@@ -212,16 +212,52 @@ struct JDETracker::Impl {
     return f32 ? static_cast<float>(score) < static_cast<float>(thr) : score < thr;
   }
 
-  std::vector<OutputTrack> step(const DetectionBatch& batch) {
-    validate(batch);
-    if (batch.n > 0) dim = batch.dim;
-    frame += 1;
+  // ---- one frame, stage by stage (docs/official_behaviour.md §4.4) ----
 
-    // Detections (§3 step 10): kept rows in input order; byte mode also keeps the low band.
+  // The per-frame lists of §4.4: what each stage hands on to the next.
+  struct Frame {
+    std::vector<float> feats;           // normalised embeddings of the kept detections
+    std::vector<Detection> high, low;   // kept detections (low: byte mode's second band)
+    TrackList activated, refind, lost_now, removed;
+    TrackList unconfirmed;              // tracked but never activated (un-predicted boxes)
+    TrackList pool;                     // tracks still looking for a detection
+    TrackList still_unmatched;          // tracked tracks left after the IoU stages
+    std::vector<const Detection*> dets; // high detections still unmatched
+  };
+
+  static std::vector<const Detection*> pointers(const std::vector<Detection>& v) {
+    std::vector<const Detection*> out;
+    out.reserve(v.size());
+    for (const Detection& d : v) out.push_back(&d);
+    return out;
+  }
+  static std::vector<const Detection*> pick(const std::vector<const Detection*>& v, const std::vector<int64_t>& idx) {
+    std::vector<const Detection*> out;
+    out.reserve(idx.size());
+    for (int64_t j : idx) out.push_back(v[j]);
+    return out;
+  }
+
+  // Applies the matches of one stage: a tracked track is updated (-> activated), any other is
+  // re-activated (-> refound).
+  void apply_matches(const MatchResult& r, const TrackList& tracks, const std::vector<const Detection*>& dets,
+                     Frame& f) {
+    for (size_t k = 0; k < r.matches.size(); k += 2) {
+      Track* t = tracks[r.matches[k]];
+      const Detection& d = *dets[r.matches[k + 1]];
+      if (t->state == TrackState::Tracked) {
+        update_track(t, d);
+        f.activated.push_back(t);
+      } else {
+        re_activate(t, d);
+        f.refind.push_back(t);
+      }
+    }
+  }
+
+  // Detections (§3 step 10): kept rows in input order; byte mode also keeps the low band.
+  void collect_detections(const DetectionBatch& batch, Frame& f) const {
     const bool byte = opt.association == Association::Byte;
-    std::vector<float> feats;
-    std::vector<Detection> high, low;
-    feats.reserve(batch.n * dim);
     std::vector<std::pair<int64_t, bool>> kept;  // (row, is_high)
     for (int64_t i = 0; i < batch.n; ++i) {
       const double* tlwh = batch.tlwh + 4 * i;
@@ -234,7 +270,7 @@ struct JDETracker::Impl {
         kept.emplace_back(i, false);
       }
     }
-    feats.resize(kept.size() * dim);
+    f.feats.resize(kept.size() * dim);
     for (size_t k = 0; k < kept.size(); ++k) {
       const int64_t i = kept[k].first;
       const double* tlwh = batch.tlwh + 4 * i;
@@ -250,148 +286,116 @@ struct JDETracker::Impl {
       d.xyah[2] = tlwh[2] / tlwh[3];
       d.xyah[3] = tlwh[3];
       d.score = batch.scores[i];
-      float* f = feats.data() + k * dim;
-      std::copy(batch.features + i * dim, batch.features + (i + 1) * dim, f);
-      normalise(f, dim);  // on creation: feature, then the smoothed copy (the same array)
-      normalise(f, dim);
-      d.feat = f;
-      (kept[k].second ? high : low).push_back(d);
+      float* feat = f.feats.data() + k * dim;
+      std::copy(batch.features + i * dim, batch.features + (i + 1) * dim, feat);
+      normalise(feat, dim);  // on creation: feature, then the smoothed copy (the same array)
+      normalise(feat, dim);
+      d.feat = feat;
+      (kept[k].second ? f.high : f.low).push_back(d);
     }
+  }
 
-    TrackList activated, refind, lost_now, removed;
-
-    // Step 2: split the tracked list.
-    TrackList unconfirmed, confirmed;
-    for (Track* t : tracked) (t->is_activated ? confirmed : unconfirmed).push_back(t);
-
-    // Stage 1: embedding + motion over confirmed and lost tracks.
-    TrackList pool = joint(confirmed, lost);
-    for (Track* t : pool) {
+  // Stage 1: embedding + motion over confirmed and lost tracks (step 2 splits the tracked list).
+  void stage_embedding(Frame& f) {
+    TrackList confirmed;
+    for (Track* t : tracked) (t->is_activated ? confirmed : f.unconfirmed).push_back(t);
+    f.pool = joint(confirmed, lost);
+    for (Track* t : f.pool) {
       if (t->state != TrackState::Tracked) t->mean[7] = 0.0;
       kalman::predict(t->mean, t->cov, 1);
     }
-    std::vector<const Detection*> dets;
-    for (const Detection& d : high) dets.push_back(&d);
-    {
-      const auto cost = embedding_motion_cost(pool, dets);
-      const MatchResult r = linear_assignment(cost.data(), pool.size(), dets.size(), opt.match_thres);
-      for (size_t k = 0; k < r.matches.size(); k += 2) {
-        Track* t = pool[r.matches[k]];
-        const Detection& d = *dets[r.matches[k + 1]];
-        if (t->state == TrackState::Tracked) {
-          update_track(t, d);
-          activated.push_back(t);
-        } else {
-          re_activate(t, d);
-          refind.push_back(t);
-        }
-      }
-      std::vector<const Detection*> rest;
-      for (int64_t j : r.unmatched_cols) rest.push_back(dets[j]);
-      dets.swap(rest);
-      TrackList r_tracked;
-      for (int64_t i : r.unmatched_rows) {
-        if (pool[i]->state == TrackState::Tracked) r_tracked.push_back(pool[i]);
-      }
-      pool.swap(r_tracked);
+    f.dets = pointers(f.high);
+    const auto cost = embedding_motion_cost(f.pool, f.dets);
+    const MatchResult r = linear_assignment(cost.data(), f.pool.size(), f.dets.size(), opt.match_thres);
+    apply_matches(r, f.pool, f.dets, f);
+    f.dets = pick(f.dets, r.unmatched_cols);
+    TrackList r_tracked;
+    for (int64_t i : r.unmatched_rows) {
+      if (f.pool[i]->state == TrackState::Tracked) r_tracked.push_back(f.pool[i]);
     }
+    f.pool.swap(r_tracked);
+  }
 
-    // Stage 2: IoU between the remaining tracked tracks and detections.
-    TrackList still_unmatched;
-    {
-      const auto cost = iou_cost(pool, dets);
-      const MatchResult r = linear_assignment(cost.data(), pool.size(), dets.size(), kIouThresh);
-      for (size_t k = 0; k < r.matches.size(); k += 2) {
-        Track* t = pool[r.matches[k]];
-        const Detection& d = *dets[r.matches[k + 1]];
-        if (t->state == TrackState::Tracked) {
-          update_track(t, d);
-          activated.push_back(t);
-        } else {
-          re_activate(t, d);
-          refind.push_back(t);
-        }
-      }
-      for (int64_t i : r.unmatched_rows) still_unmatched.push_back(pool[i]);
-      std::vector<const Detection*> rest;
-      for (int64_t j : r.unmatched_cols) rest.push_back(dets[j]);
-      dets.swap(rest);
-    }
+  // Stage 2: IoU between the remaining tracked tracks and detections.
+  void stage_iou(Frame& f) {
+    const auto cost = iou_cost(f.pool, f.dets);
+    const MatchResult r = linear_assignment(cost.data(), f.pool.size(), f.dets.size(), kIouThresh);
+    apply_matches(r, f.pool, f.dets, f);
+    for (int64_t i : r.unmatched_rows) f.still_unmatched.push_back(f.pool[i]);
+    f.dets = pick(f.dets, r.unmatched_cols);
+  }
 
-    // Byte mode stage 3: IoU with the low-score detections.
-    if (byte) {
-      TrackList second;
-      for (Track* t : still_unmatched) {
-        if (t->state == TrackState::Tracked) second.push_back(t);
-      }
-      std::vector<const Detection*> low_dets;
-      for (const Detection& d : low) low_dets.push_back(&d);
-      const auto cost = iou_cost(second, low_dets);
-      const MatchResult r = linear_assignment(cost.data(), second.size(), low_dets.size(), kByteLowIouThresh);
-      for (size_t k = 0; k < r.matches.size(); k += 2) {
-        Track* t = second[r.matches[k]];
-        const Detection& d = *low_dets[r.matches[k + 1]];
-        if (t->state == TrackState::Tracked) {
-          update_track(t, d);
-          activated.push_back(t);
-        } else {
-          re_activate(t, d);
-          refind.push_back(t);
-        }
-      }
-      TrackList left;
-      for (int64_t i : r.unmatched_rows) left.push_back(second[i]);
-      still_unmatched.swap(left);
+  // Byte mode stage 3: IoU with the low-score detections.
+  void stage_low_score(Frame& f) {
+    TrackList second;
+    for (Track* t : f.still_unmatched) {
+      if (t->state == TrackState::Tracked) second.push_back(t);
     }
-    for (Track* t : still_unmatched) {
+    const std::vector<const Detection*> low_dets = pointers(f.low);
+    const auto cost = iou_cost(second, low_dets);
+    const MatchResult r = linear_assignment(cost.data(), second.size(), low_dets.size(), kByteLowIouThresh);
+    apply_matches(r, second, low_dets, f);
+    TrackList left;
+    for (int64_t i : r.unmatched_rows) left.push_back(second[i]);
+    f.still_unmatched.swap(left);
+  }
+
+  // Tracks left unmatched by the IoU stages are lost.
+  void mark_lost(Frame& f) {
+    for (Track* t : f.still_unmatched) {
       if (t->state != TrackState::Lost) {
         t->state = TrackState::Lost;
-        lost_now.push_back(t);
+        f.lost_now.push_back(t);
       }
     }
+  }
 
-    // Unconfirmed tracks (un-predicted boxes) against the remaining detections.
-    {
-      const auto cost = iou_cost(unconfirmed, dets);
-      const MatchResult r = linear_assignment(cost.data(), unconfirmed.size(), dets.size(), kUnconfirmedThresh);
-      for (size_t k = 0; k < r.matches.size(); k += 2) {
-        Track* t = unconfirmed[r.matches[k]];
-        update_track(t, *dets[r.matches[k + 1]]);
-        activated.push_back(t);
-      }
-      for (int64_t i : r.unmatched_rows) {
-        unconfirmed[i]->state = TrackState::Removed;
-        removed.push_back(unconfirmed[i]);
-      }
-      std::vector<const Detection*> rest;
-      for (int64_t j : r.unmatched_cols) rest.push_back(dets[j]);
-      dets.swap(rest);
+  // Unconfirmed tracks (un-predicted boxes) against the remaining detections; unmatched ones
+  // are removed.
+  void stage_unconfirmed(Frame& f) {
+    const auto cost = iou_cost(f.unconfirmed, f.dets);
+    const MatchResult r = linear_assignment(cost.data(), f.unconfirmed.size(), f.dets.size(), kUnconfirmedThresh);
+    for (size_t k = 0; k < r.matches.size(); k += 2) {
+      Track* t = f.unconfirmed[r.matches[k]];
+      update_track(t, *f.dets[r.matches[k + 1]]);
+      f.activated.push_back(t);
     }
+    for (int64_t i : r.unmatched_rows) {
+      f.unconfirmed[i]->state = TrackState::Removed;
+      f.removed.push_back(f.unconfirmed[i]);
+    }
+    f.dets = pick(f.dets, r.unmatched_cols);
+  }
 
-    // New tracks.
-    const double det_thresh = byte ? opt.conf_thres + 0.1 : opt.conf_thres;
-    for (const Detection* d : dets) {
+  // New tracks from the detections nobody claimed.
+  void start_new_tracks(Frame& f) {
+    const double det_thresh = opt.association == Association::Byte ? opt.conf_thres + 0.1 : opt.conf_thres;
+    for (const Detection* d : f.dets) {
       if (d->score < det_thresh) continue;
-      activated.push_back(activate(*d));
+      f.activated.push_back(activate(*d));
     }
+  }
 
-    // Expire lost tracks (the list as it was at the start of the frame).
+  // Expire lost tracks (the list as it was at the start of the frame).
+  void expire_lost(Frame& f) {
     for (Track* t : lost) {
       if (frame - t->frame_id > max_time_lost) {
         t->state = TrackState::Removed;
-        removed.push_back(t);
+        f.removed.push_back(t);
       }
     }
+  }
 
-    // Bookkeeping (§4.4 step 8), in order.
+  // Bookkeeping (§4.4 step 8), in order.
+  void update_lists(Frame& f) {
     TrackList new_tracked;
     for (Track* t : tracked) {
       if (t->state == TrackState::Tracked) new_tracked.push_back(t);
     }
-    new_tracked = joint(new_tracked, activated);
-    new_tracked = joint(new_tracked, refind);
+    new_tracked = joint(new_tracked, f.activated);
+    new_tracked = joint(new_tracked, f.refind);
     TrackList new_lost = sub(lost, new_tracked);
-    new_lost.insert(new_lost.end(), lost_now.begin(), lost_now.end());
+    new_lost.insert(new_lost.end(), f.lost_now.begin(), f.lost_now.end());
     {
       TrackList kept_lost;
       for (Track* t : new_lost) {
@@ -399,12 +403,15 @@ struct JDETracker::Impl {
       }
       new_lost.swap(kept_lost);
     }
-    for (Track* t : removed) t->in_removed_history = true;
+    for (Track* t : f.removed) t->in_removed_history = true;
     remove_duplicates(new_tracked, new_lost);
     tracked.swap(new_tracked);
     lost.swap(new_lost);
     collect_garbage();
+  }
 
+  // The activated tracked tracks, numbered on their first output.
+  std::vector<OutputTrack> outputs() {
     std::vector<OutputTrack> out;
     for (Track* t : tracked) {
       if (!t->is_activated) continue;
@@ -417,6 +424,23 @@ struct JDETracker::Impl {
       out.push_back(o);
     }
     return out;
+  }
+
+  std::vector<OutputTrack> step(const DetectionBatch& batch) {
+    validate(batch);
+    if (batch.n > 0) dim = batch.dim;
+    frame += 1;
+    Frame f;
+    collect_detections(batch, f);
+    stage_embedding(f);
+    stage_iou(f);
+    if (opt.association == Association::Byte) stage_low_score(f);
+    mark_lost(f);
+    stage_unconfirmed(f);
+    start_new_tracks(f);
+    expire_lost(f);
+    update_lists(f);
+    return outputs();
   }
 
   void remove_duplicates(TrackList& a, TrackList& b) {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "deform_conv2d/deform_conv2d.h"
+#include "deform_conv2d/deform_conv2d_geometry.h"
 
 namespace fairmot {
 namespace ops {
@@ -50,28 +51,7 @@ struct Sample {
   T w[4];
 };
 
-struct Shape {
-  int64_t c_in, h, w, c_out, kh, kw, h_out, w_out, groups, offset_groups;
-  bool use_mask;
-  int64_t taps() const { return kh * kw; }
-  int64_t channels_per_offset_group() const { return c_in / offset_groups; }
-};
-
-Shape shape_of(const at::Tensor& input, const at::Tensor& weight, const DeformConvParams& p) {
-  Shape s;
-  s.c_in = input.size(1);
-  s.h = input.size(2);
-  s.w = input.size(3);
-  s.c_out = weight.size(0);
-  s.kh = weight.size(2);
-  s.kw = weight.size(3);
-  s.h_out = deform_conv_out_size(s.h, p.pad_h, p.dilation_h, s.kh, p.stride_h);
-  s.w_out = deform_conv_out_size(s.w, p.pad_w, p.dilation_w, s.kw, p.stride_w);
-  s.groups = p.groups;
-  s.offset_groups = p.offset_groups;
-  s.use_mask = p.use_mask;
-  return s;
-}
+using Shape = DeformConvGeometry;
 
 // Output rows per band so that the column buffer fits the budget.
 int64_t band_rows(const Shape& s, int64_t elem_size) {
@@ -94,8 +74,8 @@ void compute_samples(const Shape& s, const DeformConvParams& p, const T* offset,
       Sample<T>* out = samples.data() + gk * P;
       for (int64_t q = 0; q < P; ++q) {
         const int64_t ho = r0 + q / s.w_out, wo = q % s.w_out, at_ = ho * s.w_out + wo;
-        const T y = static_cast<T>(ho * p.stride_h - p.pad_h + i * p.dilation_h) + dy_plane[at_];
-        const T x = static_cast<T>(wo * p.stride_w - p.pad_w + j * p.dilation_w) + dx_plane[at_];
+        const T y = static_cast<T>(s.base_y(ho, i)) + dy_plane[at_];
+        const T x = static_cast<T>(s.base_x(wo, j)) + dx_plane[at_];
         Sample<T>& smp = out[q];
         smp.m = m_plane ? m_plane[at_] : T(1);
         if (std::isnan(y) || std::isnan(x)) {
@@ -112,8 +92,8 @@ void compute_samples(const Shape& s, const DeformConvParams& p, const T* offset,
         const T yf = std::floor(y), xf = std::floor(x);
         smp.fy = y - yf;
         smp.fx = x - xf;
-        smp.y0 = static_cast<int32_t>(std::min<T>(std::max<T>(yf, T(-2)), static_cast<T>(s.h)));
-        smp.x0 = static_cast<int32_t>(std::min<T>(std::max<T>(xf, T(-2)), static_cast<T>(s.w)));
+        smp.y0 = static_cast<int32_t>(clamped_floor(yf, s.h));
+        smp.x0 = static_cast<int32_t>(clamped_floor(xf, s.w));
         const T hy = 1 - smp.fy, hx = 1 - smp.fx;
         const T wq[4] = {hy * hx, hy * smp.fx, smp.fy * hx, smp.fy * smp.fx};
         for (int q = 0; q < 4; ++q) {
@@ -129,28 +109,8 @@ void compute_samples(const Shape& s, const DeformConvParams& p, const T* offset,
 
 // The four neighbours of a sample in one channel plane (0 outside the image).
 template <typename T>
-struct Corners {
-  T v00, v01, v10, v11;  // (y0, x0), (y0, x0+1), (y0+1, x0), (y0+1, x0+1)
-};
-
-template <typename T>
 inline Corners<T> corners(const T* im, int64_t h, int64_t w, const Sample<T>& smp) {
-  const bool y0_ok = smp.y0 >= 0 && smp.y0 < h, y1_ok = smp.y0 + 1 >= 0 && smp.y0 + 1 < h;
-  const bool x0_ok = smp.x0 >= 0 && smp.x0 < w, x1_ok = smp.x0 + 1 >= 0 && smp.x0 + 1 < w;
-  const T* r0 = im + static_cast<int64_t>(smp.y0) * w;
-  const T* r1 = r0 + w;
-  Corners<T> c;
-  c.v00 = y0_ok && x0_ok ? r0[smp.x0] : T(0);
-  c.v01 = y0_ok && x1_ok ? r0[smp.x0 + 1] : T(0);
-  c.v10 = y1_ok && x0_ok ? r1[smp.x0] : T(0);
-  c.v11 = y1_ok && x1_ok ? r1[smp.x0 + 1] : T(0);
-  return c;
-}
-
-template <typename T>
-inline T bilinear(const Corners<T>& c, const Sample<T>& smp) {
-  const T hy = 1 - smp.fy, hx = 1 - smp.fx;
-  return hy * hx * c.v00 + hy * smp.fx * c.v01 + smp.fy * hx * c.v10 + smp.fy * smp.fx * c.v11;
+  return read_corners<T>(im, h, w, smp.y0, smp.x0);
 }
 
 // columns[(c * taps + k) * P + q] = mask * bilinear sample of channel c.
@@ -240,7 +200,6 @@ FAIRMOT_ALWAYS_INLINE void gather_rows_impl(const Shape& s, const DeformConvPara
                                             T* cols) {
   const int64_t taps = s.taps(), cpg = s.channels_per_offset_group(), cg = s.c_in / s.groups;
   const int64_t row = taps * s.c_in, plane = s.h_out * s.w_out, C = s.c_in;
-  const T H = static_cast<T>(s.h), W = static_cast<T>(s.w);
   // Tap-major: the band's offset / mask planes are read sequentially and
   // consecutive pixels sample neighbouring image pixels.
   for (int64_t k = 0; k < taps; ++k) {
@@ -251,8 +210,8 @@ FAIRMOT_ALWAYS_INLINE void gather_rows_impl(const Shape& s, const DeformConvPara
       const T* m_plane = s.use_mask ? mask + (og * taps + k) * plane + p0 : nullptr;
       int64_t ho = p0 / s.w_out, wo = p0 % s.w_out;
       for (int64_t q = 0; q < n; ++q) {
-        const T y = static_cast<T>(ho * p.stride_h - p.pad_h + i * p.dilation_h) + dy_plane[q];
-        const T x = static_cast<T>(wo * p.stride_w - p.pad_w + j * p.dilation_w) + dx_plane[q];
+        const T y = static_cast<T>(s.base_y(ho, i)) + dy_plane[q];
+        const T x = static_cast<T>(s.base_x(wo, j)) + dx_plane[q];
         if (++wo == s.w_out) {
           wo = 0;
           ++ho;
@@ -262,7 +221,7 @@ FAIRMOT_ALWAYS_INLINE void gather_rows_impl(const Shape& s, const DeformConvPara
         // (torchvision's rule), as do its corners outside the image.
         const T* src[4] = {zeros, zeros, zeros, zeros};
         T w[4] = {T(0), T(0), T(0), T(0)};
-        if (y > -1 && y < H && x > -1 && x < W) {
+        if (sample_inside(y, x, s.h, s.w)) {
           // floor() of a value in (-1, H): truncation, one less on (-1, 0).
           // Exact, and inline where the baseline x86-64 target calls floor().
           int64_t y0 = static_cast<int64_t>(y), x0 = static_cast<int64_t>(x);
@@ -330,7 +289,7 @@ void gather_rows(const Shape& s, const DeformConvParams& p, const T* image, cons
 template <typename T>
 void forward_impl(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offset,
                   const at::Tensor& mask, const at::Tensor& bias, const DeformConvParams& p, at::Tensor& out) {
-  const Shape s = shape_of(input, weight, p);
+  const Shape s = make_geometry(input, weight, p);
   const int64_t batch = input.size(0), taps = s.taps(), G = s.groups, cg = s.c_in / G, og_out = s.c_out / G;
   const int64_t row = taps * s.c_in, P = s.h_out * s.w_out;
   const int64_t row_bytes = std::max<int64_t>(row * static_cast<int64_t>(sizeof(T)), 1);
@@ -385,7 +344,7 @@ template <typename T>
 void backward_impl(const at::Tensor& grad_out, const at::Tensor& input, const at::Tensor& weight,
                    const at::Tensor& offset, const at::Tensor& mask, const DeformConvParams& p,
                    at::Tensor& grad_input, at::Tensor& grad_weight, at::Tensor& grad_offset, at::Tensor& grad_mask) {
-  const Shape s = shape_of(input, weight, p);
+  const Shape s = make_geometry(input, weight, p);
   const int64_t batch = input.size(0), taps = s.taps(), G = s.groups, cpg = s.channels_per_offset_group();
   const int64_t rows_per_band = band_rows(s, sizeof(T));
   const int64_t plane_in = s.h * s.w, plane_out = s.h_out * s.w_out;
@@ -452,11 +411,11 @@ void backward_impl(const at::Tensor& grad_out, const at::Tensor& input, const at
               const T gcv = gc[(c * taps + k) * P + q];
               if (gcv == T(0)) continue;
               const Corners<T> cr = corners(image + c * plane_in, s.h, s.w, sm);
-              const T wy = sm.fx * (cr.v11 - cr.v01) + (1 - sm.fx) * (cr.v10 - cr.v00);
-              const T wx = sm.fy * (cr.v11 - cr.v10) + (1 - sm.fy) * (cr.v01 - cr.v00);
+              const T wy = blend_dy(cr, sm.fx);
+              const T wx = blend_dx(cr, sm.fy);
               acc_y += wy * gcv;
               acc_x += wx * gcv;
-              if (gm_plane && sm.inside) acc_m += gcv * bilinear(cr, sm);
+              if (gm_plane && sm.inside) acc_m += gcv * blend(cr, sm.fy, sm.fx);
             }
             gy_plane[q] = sm.m * acc_y;
             gx_plane[q] = sm.m * acc_x;
@@ -467,11 +426,6 @@ void backward_impl(const at::Tensor& grad_out, const at::Tensor& input, const at
     }
   }
   grad_weight.copy_(gw.view_as(grad_weight));
-}
-
-DeformConvParams params(int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t dilation_h,
-                        int64_t dilation_w, int64_t groups, int64_t offset_groups, bool use_mask) {
-  return DeformConvParams{stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups, offset_groups, use_mask};
 }
 
 void check_cpu_dtype(const at::Tensor& input) {
@@ -488,7 +442,7 @@ at::Tensor forward_op(const at::Tensor& input, const at::Tensor& weight, const a
                       int64_t pad_h, int64_t pad_w, int64_t dilation_h, int64_t dilation_w, int64_t groups,
                       int64_t offset_groups, bool use_mask) {
   const DeformConvParams p =
-      params(stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups, offset_groups, use_mask);
+      make_params(stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups, offset_groups, use_mask);
   check_deform_conv2d_args(input, weight, offset, mask, bias, p);
   check_cpu_dtype(input);
   return deform_conv2d_forward_cpu(input, weight, offset, mask, bias, p);
@@ -499,7 +453,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> backward_
     const at::Tensor& mask, const at::Tensor& bias, int64_t stride_h, int64_t stride_w, int64_t pad_h,
     int64_t pad_w, int64_t dilation_h, int64_t dilation_w, int64_t groups, int64_t offset_groups, bool use_mask) {
   const DeformConvParams p =
-      params(stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups, offset_groups, use_mask);
+      make_params(stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups, offset_groups, use_mask);
   check_deform_conv2d_args(input, weight, offset, mask, bias, p);
   check_cpu_dtype(input);
   return deform_conv2d_backward_cpu(grad, input, weight, offset, mask, bias, p);
@@ -514,7 +468,7 @@ at::Tensor deform_conv2d_forward_cpu(const at::Tensor& input_, const at::Tensor&
   const at::Tensor input = input_.contiguous(at::MemoryFormat::ChannelsLast);
   const at::Tensor weight = weight_.contiguous(), offset = offset_.contiguous();
   const at::Tensor mask = p.use_mask ? mask_.contiguous() : at::Tensor();
-  const Shape s = shape_of(input, weight, p);
+  const Shape s = make_geometry(input, weight, p);
   at::Tensor out = at::empty({input.size(0), s.c_out, s.h_out, s.w_out}, input.options());
   AT_DISPATCH_FLOATING_TYPES(input.scalar_type(), "deform_conv2d_forward_cpu",
                              [&] { forward_impl<scalar_t>(input, weight, offset, mask, bias, p, out); });
@@ -527,7 +481,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_co
   const at::Tensor input = input_.contiguous(), weight = weight_.contiguous(), offset = offset_.contiguous();
   const at::Tensor grad_out = grad_out_.contiguous();
   const at::Tensor mask = p.use_mask ? mask_.contiguous() : at::Tensor();
-  const Shape s = shape_of(input, weight, p);
+  const Shape s = make_geometry(input, weight, p);
   TORCH_CHECK(grad_out.dim() == 4 && grad_out.size(0) == input.size(0) && grad_out.size(1) == s.c_out &&
                   grad_out.size(2) == s.h_out && grad_out.size(3) == s.w_out,
               "deform_conv2d backward: grad has shape ", grad_out.sizes(), ", expected the output's shape");

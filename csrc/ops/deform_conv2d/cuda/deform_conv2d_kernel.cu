@@ -8,6 +8,7 @@
 // scatters them into grad_input (atomics), a coordinate kernel gives
 // grad_offset and grad_mask; the columns are recomputed for grad_weight.
 #include "deform_conv2d/deform_conv2d.h"
+#include "deform_conv2d/deform_conv2d_geometry.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
@@ -35,40 +36,10 @@ inline unsigned int grid_for(int64_t n) {
   return static_cast<unsigned int>(std::max<int64_t>(1, std::min<int64_t>(blocks, kMaxBlocks)));
 }
 
-// Geometry shared by the kernels (all sizes 64-bit).
-struct Geometry {
-  int64_t channels;  // C_in
-  int64_t height, width;
-  int64_t out_h, out_w;
-  int64_t kh, kw;
-  int64_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
-  int64_t offset_groups;
-  int64_t channels_per_offset_group;
-  int64_t n_imgs;  // images in the current chunk
+// The call's geometry (deform_conv2d_geometry.h) and the images of the current chunk.
+struct Geometry : DeformConvGeometry {
+  int64_t n_imgs;
 };
-
-// Value of one input plane at integer (y, x); 0 outside the image.
-template <typename scalar_t, typename acc_t>
-__device__ __forceinline__ acc_t pixel(const scalar_t* plane, int64_t height, int64_t width, int64_t y, int64_t x) {
-  return (y >= 0 && y < height && x >= 0 && x < width) ? static_cast<acc_t>(plane[y * width + x]) : acc_t(0);
-}
-
-// True when a sample at (y, x) can touch the image: -1 < y < H and
-// -1 < x < W. Written in the positive form so that NaN coordinates fail it
-// (the CPU kernel's rule: a NaN sample reads 0 and gets no gradient).
-template <typename acc_t>
-__device__ __forceinline__ bool sample_inside(acc_t y, acc_t x, int64_t height, int64_t width) {
-  return y > acc_t(-1) && y < acc_t(height) && x > acc_t(-1) && x < acc_t(width);
-}
-
-// floor(v) as an integer, clamped to [-2, limit] first (as the CPU kernel
-// does) so that huge offsets cannot overflow the conversion; every corner
-// of a clamped sample lies outside the image.
-template <typename acc_t>
-__device__ __forceinline__ int64_t clamped_floor(acc_t vf, int64_t limit) {
-  const acc_t lo = acc_t(-2), hi = static_cast<acc_t>(limit);
-  return static_cast<int64_t>(vf < lo ? lo : (vf > hi ? hi : vf));
-}
 
 // Bilinear sample with zero padding; 0 when (y, x) is at least one pixel
 // outside the image or not a number.
@@ -79,17 +50,8 @@ __device__ __forceinline__ acc_t bilinear(const scalar_t* plane, int64_t height,
   }
   const acc_t yf = floor(y);
   const acc_t xf = floor(x);
-  const int64_t yl = static_cast<int64_t>(yf);
-  const int64_t xl = static_cast<int64_t>(xf);
-  const acc_t ly = y - yf;
-  const acc_t lx = x - xf;
-  const acc_t hy = acc_t(1) - ly;
-  const acc_t hx = acc_t(1) - lx;
-  const acc_t v00 = pixel<scalar_t, acc_t>(plane, height, width, yl, xl);
-  const acc_t v01 = pixel<scalar_t, acc_t>(plane, height, width, yl, xl + 1);
-  const acc_t v10 = pixel<scalar_t, acc_t>(plane, height, width, yl + 1, xl);
-  const acc_t v11 = pixel<scalar_t, acc_t>(plane, height, width, yl + 1, xl + 1);
-  return hy * hx * v00 + hy * lx * v01 + ly * hx * v10 + ly * lx * v11;
+  const Corners<acc_t> c = read_corners<acc_t>(plane, height, width, static_cast<int64_t>(yf), static_cast<int64_t>(xf));
+  return blend(c, y - yf, x - xf);
 }
 
 // Columns (C_in * KH * KW, n * H_out * W_out): row c * KH * KW + i * KW + j,
@@ -100,21 +62,21 @@ __global__ void deformable_im2col_kernel(const scalar_t* __restrict__ input, con
                                          const scalar_t* __restrict__ mask, bool use_mask, Geometry g,
                                          scalar_t* __restrict__ columns) {
   using acc_t = at::opmath_type<scalar_t>;
-  const int64_t spatial = g.out_h * g.out_w;
+  const int64_t spatial = g.h_out * g.w_out;
   const int64_t n_cols = g.n_imgs * spatial;
-  const int64_t total = g.channels * n_cols;
+  const int64_t total = g.c_in * n_cols;
   const int64_t taps = g.kh * g.kw;
   for (int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
        idx += static_cast<int64_t>(blockDim.x) * gridDim.x) {
-    const int64_t ox = idx % g.out_w;
-    const int64_t oy = (idx / g.out_w) % g.out_h;
+    const int64_t ox = idx % g.w_out;
+    const int64_t oy = (idx / g.w_out) % g.h_out;
     const int64_t b = (idx / spatial) % g.n_imgs;
     const int64_t c = idx / n_cols;
-    const int64_t grp = c / g.channels_per_offset_group;
-    const scalar_t* plane = input + (b * g.channels + c) * g.height * g.width;
-    const scalar_t* off = offset + (b * g.offset_groups + grp) * 2 * taps * spatial + oy * g.out_w + ox;
-    const scalar_t* msk = use_mask ? mask + (b * g.offset_groups + grp) * taps * spatial + oy * g.out_w + ox : nullptr;
-    scalar_t* col = columns + c * taps * n_cols + b * spatial + oy * g.out_w + ox;
+    const int64_t grp = c / g.channels_per_offset_group();
+    const scalar_t* plane = input + (b * g.c_in + c) * g.h * g.w;
+    const scalar_t* off = offset + (b * g.offset_groups + grp) * 2 * taps * spatial + oy * g.w_out + ox;
+    const scalar_t* msk = use_mask ? mask + (b * g.offset_groups + grp) * taps * spatial + oy * g.w_out + ox : nullptr;
+    scalar_t* col = columns + c * taps * n_cols + b * spatial + oy * g.w_out + ox;
     const acc_t y0 = static_cast<acc_t>(oy * g.stride_h - g.pad_h);
     const acc_t x0 = static_cast<acc_t>(ox * g.stride_w - g.pad_w);
     for (int64_t i = 0; i < g.kh; ++i) {
@@ -122,7 +84,7 @@ __global__ void deformable_im2col_kernel(const scalar_t* __restrict__ input, con
         const int64_t k = i * g.kw + j;
         const acc_t y = y0 + static_cast<acc_t>(i * g.dil_h) + static_cast<acc_t>(off[(2 * k) * spatial]);
         const acc_t x = x0 + static_cast<acc_t>(j * g.dil_w) + static_cast<acc_t>(off[(2 * k + 1) * spatial]);
-        acc_t v = bilinear<scalar_t, acc_t>(plane, g.height, g.width, y, x);
+        acc_t v = bilinear<scalar_t, acc_t>(plane, g.h, g.w, y, x);
         if (use_mask) {
           v *= static_cast<acc_t>(msk[k * spatial]);
         }
@@ -139,28 +101,26 @@ __global__ void deformable_col2im_kernel(const scalar_t* __restrict__ grad_col, 
                                          const scalar_t* __restrict__ mask, bool use_mask, Geometry g,
                                          grad_t* __restrict__ grad_input) {
   using acc_t = at::opmath_type<scalar_t>;
-  const int64_t spatial = g.out_h * g.out_w;
+  const int64_t spatial = g.h_out * g.w_out;
   const int64_t n_cols = g.n_imgs * spatial;
   const int64_t taps = g.kh * g.kw;
-  const int64_t total = g.channels * taps * n_cols;
+  const int64_t total = g.c_in * taps * n_cols;
   for (int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
        idx += static_cast<int64_t>(blockDim.x) * gridDim.x) {
-    const int64_t ox = idx % g.out_w;
-    const int64_t oy = (idx / g.out_w) % g.out_h;
+    const int64_t ox = idx % g.w_out;
+    const int64_t oy = (idx / g.w_out) % g.h_out;
     const int64_t b = (idx / spatial) % g.n_imgs;
     const int64_t row = idx / n_cols;  // c * taps + k
     const int64_t k = row % taps;
     const int64_t c = row / taps;
     const int64_t i = k / g.kw;
     const int64_t j = k % g.kw;
-    const int64_t grp = c / g.channels_per_offset_group;
-    const int64_t pix = oy * g.out_w + ox;
+    const int64_t grp = c / g.channels_per_offset_group();
+    const int64_t pix = oy * g.w_out + ox;
     const scalar_t* off = offset + (b * g.offset_groups + grp) * 2 * taps * spatial + pix;
-    const acc_t y =
-        static_cast<acc_t>(oy * g.stride_h - g.pad_h + i * g.dil_h) + static_cast<acc_t>(off[(2 * k) * spatial]);
-    const acc_t x =
-        static_cast<acc_t>(ox * g.stride_w - g.pad_w + j * g.dil_w) + static_cast<acc_t>(off[(2 * k + 1) * spatial]);
-    if (!sample_inside(y, x, g.height, g.width)) {
+    const acc_t y = static_cast<acc_t>(g.base_y(oy, i)) + static_cast<acc_t>(off[(2 * k) * spatial]);
+    const acc_t x = static_cast<acc_t>(g.base_x(ox, j)) + static_cast<acc_t>(off[(2 * k + 1) * spatial]);
+    if (!sample_inside(y, x, g.h, g.w)) {
       continue;
     }
     acc_t gval = static_cast<acc_t>(grad_col[idx]);
@@ -173,20 +133,20 @@ __global__ void deformable_col2im_kernel(const scalar_t* __restrict__ grad_col, 
     const int64_t xl = static_cast<int64_t>(xf);
     const acc_t ly = y - yf;
     const acc_t lx = x - xf;
-    grad_t* plane = grad_input + (b * g.channels + c) * g.height * g.width;
+    grad_t* plane = grad_input + (b * g.c_in + c) * g.h * g.w;
     for (int64_t dy = 0; dy < 2; ++dy) {
       const int64_t yp = yl + dy;
-      if (yp < 0 || yp >= g.height) {
+      if (yp < 0 || yp >= g.h) {
         continue;
       }
       const acc_t wy = dy ? ly : acc_t(1) - ly;
       for (int64_t dx = 0; dx < 2; ++dx) {
         const int64_t xp = xl + dx;
-        if (xp < 0 || xp >= g.width) {
+        if (xp < 0 || xp >= g.w) {
           continue;
         }
         const acc_t wx = dx ? lx : acc_t(1) - lx;
-        gpuAtomicAdd(plane + yp * g.width + xp, static_cast<grad_t>(wy * wx * gval));
+        gpuAtomicAdd(plane + yp * g.w + xp, static_cast<grad_t>(wy * wx * gval));
       }
     }
   }
@@ -202,7 +162,7 @@ __global__ void deformable_col2im_coord_kernel(const scalar_t* __restrict__ grad
                                                const scalar_t* __restrict__ mask, bool use_mask, Geometry g,
                                                scalar_t* __restrict__ grad_offset, scalar_t* __restrict__ grad_mask) {
   using acc_t = at::opmath_type<scalar_t>;
-  const int64_t spatial = g.out_h * g.out_w;
+  const int64_t spatial = g.h_out * g.w_out;
   const int64_t n_cols = g.n_imgs * spatial;
   const int64_t taps = g.kh * g.kw;
   const int64_t off_channels = 2 * g.offset_groups * taps;
@@ -210,8 +170,8 @@ __global__ void deformable_col2im_coord_kernel(const scalar_t* __restrict__ grad
   for (int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < total;
        idx += static_cast<int64_t>(blockDim.x) * gridDim.x) {
     const int64_t pix = idx % spatial;
-    const int64_t ox = pix % g.out_w;
-    const int64_t oy = pix / g.out_w;
+    const int64_t ox = pix % g.w_out;
+    const int64_t oy = pix / g.w_out;
     const int64_t oc = (idx / spatial) % off_channels;
     const int64_t b = idx / (spatial * off_channels);
     const int64_t grp = oc / (2 * taps);
@@ -221,10 +181,8 @@ __global__ void deformable_col2im_coord_kernel(const scalar_t* __restrict__ grad
     const int64_t j = k % g.kw;
 
     const scalar_t* off = offset + (b * g.offset_groups + grp) * 2 * taps * spatial + pix;
-    const acc_t y =
-        static_cast<acc_t>(oy * g.stride_h - g.pad_h + i * g.dil_h) + static_cast<acc_t>(off[(2 * k) * spatial]);
-    const acc_t x =
-        static_cast<acc_t>(ox * g.stride_w - g.pad_w + j * g.dil_w) + static_cast<acc_t>(off[(2 * k + 1) * spatial]);
+    const acc_t y = static_cast<acc_t>(g.base_y(oy, i)) + static_cast<acc_t>(off[(2 * k) * spatial]);
+    const acc_t x = static_cast<acc_t>(g.base_x(ox, j)) + static_cast<acc_t>(off[(2 * k + 1) * spatial]);
     const int64_t mask_idx = (b * g.offset_groups + grp) * taps * spatial + k * spatial + pix;
     const acc_t m = use_mask ? static_cast<acc_t>(mask[mask_idx]) : acc_t(1);
     if (isnan(y) || isnan(x)) {  // as on the CPU: a NaN sample gets no gradient
@@ -237,31 +195,23 @@ __global__ void deformable_col2im_coord_kernel(const scalar_t* __restrict__ grad
 
     const acc_t yf = floor(y);
     const acc_t xf = floor(x);
-    const int64_t yl = clamped_floor(yf, g.height);
-    const int64_t xl = clamped_floor(xf, g.width);
+    const int64_t yl = clamped_floor(yf, g.h);
+    const int64_t xl = clamped_floor(xf, g.w);
     const acc_t fy = y - yf;
     const acc_t fx = x - xf;
 
     acc_t grad_off = 0;
     acc_t grad_m = 0;
-    const int64_t c_begin = grp * g.channels_per_offset_group;
-    const int64_t c_end = c_begin + g.channels_per_offset_group;
+    const int64_t c_begin = grp * g.channels_per_offset_group();
+    const int64_t c_end = c_begin + g.channels_per_offset_group();
     for (int64_t c = c_begin; c < c_end; ++c) {
-      const scalar_t* plane = input + (b * g.channels + c) * g.height * g.width;
+      const scalar_t* plane = input + (b * g.c_in + c) * g.h * g.w;
       const acc_t gc = static_cast<acc_t>(grad_col[(c * taps + k) * n_cols + b * spatial + pix]);
-      const acc_t v00 = pixel<scalar_t, acc_t>(plane, g.height, g.width, yl, xl);
-      const acc_t v01 = pixel<scalar_t, acc_t>(plane, g.height, g.width, yl, xl + 1);
-      const acc_t v10 = pixel<scalar_t, acc_t>(plane, g.height, g.width, yl + 1, xl);
-      const acc_t v11 = pixel<scalar_t, acc_t>(plane, g.height, g.width, yl + 1, xl + 1);
-      acc_t dv;
-      if (is_y) {
-        dv = fx * (v11 - v01) + (acc_t(1) - fx) * (v10 - v00);
-      } else {
-        dv = fy * (v11 - v10) + (acc_t(1) - fy) * (v01 - v00);
-      }
+      const Corners<acc_t> cr = read_corners<acc_t>(plane, g.h, g.w, yl, xl);
+      const acc_t dv = is_y ? blend_dy(cr, fx) : blend_dx(cr, fy);
       grad_off += m * dv * gc;
       if (use_mask && is_y) {
-        grad_m += gc * bilinear<scalar_t, acc_t>(plane, g.height, g.width, y, x);
+        grad_m += gc * bilinear<scalar_t, acc_t>(plane, g.h, g.w, y, x);
       }
     }
     grad_offset[idx] = static_cast<scalar_t>(grad_off);
@@ -271,36 +221,15 @@ __global__ void deformable_col2im_coord_kernel(const scalar_t* __restrict__ grad
   }
 }
 
-Geometry make_geometry(const at::Tensor& input, const at::Tensor& weight, const DeformConvParams& p) {
-  Geometry g;
-  g.channels = input.size(1);
-  g.height = input.size(2);
-  g.width = input.size(3);
-  g.kh = weight.size(2);
-  g.kw = weight.size(3);
-  g.stride_h = p.stride_h;
-  g.stride_w = p.stride_w;
-  g.pad_h = p.pad_h;
-  g.pad_w = p.pad_w;
-  g.dil_h = p.dilation_h;
-  g.dil_w = p.dilation_w;
-  g.out_h = deform_conv_out_size(g.height, p.pad_h, p.dilation_h, g.kh, p.stride_h);
-  g.out_w = deform_conv_out_size(g.width, p.pad_w, p.dilation_w, g.kw, p.stride_w);
-  g.offset_groups = p.offset_groups;
-  g.channels_per_offset_group = g.channels / p.offset_groups;
-  g.n_imgs = 0;
-  return g;
-}
-
 // Images per chunk so that the column buffer stays below kMaxColumnBytes.
 int64_t chunk_images(const Geometry& g, int64_t batch, int64_t elem_size) {
-  const int64_t per_image = std::max<int64_t>(1, g.channels * g.kh * g.kw * g.out_h * g.out_w * elem_size);
+  const int64_t per_image = std::max<int64_t>(1, g.c_in * g.kh * g.kw * g.h_out * g.w_out * elem_size);
   return std::max<int64_t>(1, std::min<int64_t>(batch, kMaxColumnBytes / per_image));
 }
 
 void launch_im2col(const at::Tensor& input, const at::Tensor& offset, const at::Tensor& mask, bool use_mask,
                    const Geometry& g, at::Tensor& columns) {
-  const int64_t total = g.channels * g.n_imgs * g.out_h * g.out_w;
+  const int64_t total = g.c_in * g.n_imgs * g.h_out * g.w_out;
   if (total == 0) {
     return;
   }
@@ -344,33 +273,33 @@ at::Tensor deform_conv2d_forward_cuda(const at::Tensor& input_, const at::Tensor
   const at::Tensor offset = offset_.contiguous();
   const at::Tensor mask = p.use_mask ? mask_.contiguous() : at::Tensor();
 
-  Geometry g = make_geometry(input, weight, p);
+  Geometry g{make_geometry(input, weight, p), 0};
   const int64_t batch = input.size(0);
   const int64_t c_out = weight.size(0);
   const int64_t groups = p.groups;
   const int64_t c_out_g = c_out / groups;
-  const int64_t k_g = (g.channels / groups) * g.kh * g.kw;
-  TORCH_CHECK(g.out_h > 0 && g.out_w > 0, "deform_conv2d (CUDA): computed output size is not positive (",
-              g.out_h, " x ", g.out_w, ")");
+  const int64_t k_g = (g.c_in / groups) * g.kh * g.kw;
+  TORCH_CHECK(g.h_out > 0 && g.w_out > 0, "deform_conv2d (CUDA): computed output size is not positive (",
+              g.h_out, " x ", g.w_out, ")");
 
-  at::Tensor out = at::zeros({batch, c_out, g.out_h, g.out_w}, input.options());
+  at::Tensor out = at::zeros({batch, c_out, g.h_out, g.w_out}, input.options());
   if (batch == 0 || c_out == 0) {
     return out;
   }
-  if (g.channels > 0) {
-    const int64_t spatial = g.out_h * g.out_w;
+  if (g.c_in > 0) {
+    const int64_t spatial = g.h_out * g.w_out;
     const int64_t chunk = chunk_images(g, batch, input.element_size());
     const at::Tensor w3 = weight.view({groups, c_out_g, k_g});
-    at::Tensor columns_buf = at::empty({g.channels * g.kh * g.kw * chunk * spatial}, input.options());
+    at::Tensor columns_buf = at::empty({g.c_in * g.kh * g.kw * chunk * spatial}, input.options());
     for (int64_t b0 = 0; b0 < batch; b0 += chunk) {
       const int64_t n = std::min(chunk, batch - b0);
       g.n_imgs = n;
-      at::Tensor columns = columns_buf.narrow(0, 0, g.channels * g.kh * g.kw * n * spatial);
+      at::Tensor columns = columns_buf.narrow(0, 0, g.c_in * g.kh * g.kw * n * spatial);
       launch_im2col(input.narrow(0, b0, n), offset.narrow(0, b0, n),
                     p.use_mask ? mask.narrow(0, b0, n) : mask, p.use_mask, g, columns);
       // (groups, C_out/groups, n * spatial) -> (n, C_out, H_out, W_out)
       at::Tensor res = at::bmm(w3, columns.view({groups, k_g, n * spatial}));
-      out.narrow(0, b0, n).copy_(res.view({c_out, n, g.out_h, g.out_w}).transpose(0, 1));
+      out.narrow(0, b0, n).copy_(res.view({c_out, n, g.h_out, g.w_out}).transpose(0, 1));
     }
   }
   if (bias_.defined() && bias_.numel() > 0) {
@@ -392,17 +321,17 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_co
   const at::Tensor mask = p.use_mask ? mask_.contiguous() : at::Tensor();
   const at::Tensor grad_out = grad_out_.to(input.scalar_type()).contiguous();
 
-  Geometry g = make_geometry(input, weight, p);
+  Geometry g{make_geometry(input, weight, p), 0};
   const int64_t batch = input.size(0);
   const int64_t c_out = weight.size(0);
   const int64_t groups = p.groups;
   const int64_t c_out_g = c_out / groups;
-  const int64_t k_g = (g.channels / groups) * g.kh * g.kw;
-  const int64_t spatial = g.out_h * g.out_w;
+  const int64_t k_g = (g.c_in / groups) * g.kh * g.kw;
+  const int64_t spatial = g.h_out * g.w_out;
   TORCH_CHECK(grad_out.dim() == 4 && grad_out.size(0) == batch && grad_out.size(1) == c_out &&
-                  grad_out.size(2) == g.out_h && grad_out.size(3) == g.out_w,
+                  grad_out.size(2) == g.h_out && grad_out.size(3) == g.w_out,
               "deform_conv2d backward (CUDA): grad has shape ", grad_out.sizes(), ", expected [", batch, ", ",
-              c_out, ", ", g.out_h, ", ", g.out_w, "]");
+              c_out, ", ", g.h_out, ", ", g.w_out, "]");
 
   const auto acc_type = at::toOpMathType(input.scalar_type());
   const bool reduced = acc_type != input.scalar_type();
@@ -412,9 +341,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_co
   at::Tensor grad_offset = at::zeros_like(offset);
   at::Tensor grad_mask = p.use_mask ? at::zeros_like(mask) : at::zeros_like(mask_);
 
-  if (batch > 0 && g.channels > 0 && c_out > 0 && spatial > 0) {
+  if (batch > 0 && g.c_in > 0 && c_out > 0 && spatial > 0) {
     const int64_t chunk = chunk_images(g, batch, input.element_size());
-    const int64_t rows = g.channels * g.kh * g.kw;
+    const int64_t rows = g.c_in * g.kh * g.kw;
     at::Tensor columns_buf = at::empty({rows * chunk * spatial}, input.options());
     const at::Tensor w3t = weight.view({groups, c_out_g, k_g}).transpose(1, 2);
     at::Tensor gw3 = grad_weight_acc.view({groups, c_out_g, k_g});
@@ -479,21 +408,6 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_co
 }
 
 namespace {
-
-DeformConvParams make_params(int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w, int64_t dilation_h,
-                             int64_t dilation_w, int64_t groups, int64_t offset_groups, bool use_mask) {
-  DeformConvParams p;
-  p.stride_h = stride_h;
-  p.stride_w = stride_w;
-  p.pad_h = pad_h;
-  p.pad_w = pad_w;
-  p.dilation_h = dilation_h;
-  p.dilation_w = dilation_w;
-  p.groups = groups;
-  p.offset_groups = offset_groups;
-  p.use_mask = use_mask;
-  return p;
-}
 
 at::Tensor deform_conv2d_cuda_op(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offset,
                                  const at::Tensor& mask, const at::Tensor& bias, int64_t stride_h, int64_t stride_w,

@@ -17,17 +17,6 @@ namespace fairmot {
 namespace ops {
 namespace {
 
-void check_topk_args(const at::Tensor& heat, int64_t k, int64_t kernel) {
-  TORCH_CHECK_VALUE(heat.dim() == 4, "heatmap_topk: heat must be 4-D (B, C, H, W), got ", heat.dim(), "-D");
-  TORCH_CHECK_TYPE(heat.is_floating_point(), "heatmap_topk: heat must be a floating-point tensor, got ",
-                   heat.scalar_type());
-  TORCH_CHECK_VALUE(k >= 1, "heatmap_topk: k must be >= 1, got ", k);
-  TORCH_CHECK_VALUE(kernel >= 1 && kernel % 2 == 1, "heatmap_topk: kernel must be a positive odd number, got ",
-                    kernel);
-  TORCH_CHECK_VALUE(heat.size(2) > 0 && heat.size(3) > 0 && heat.size(1) > 0,
-                    "heatmap_topk: heat must have non-empty C, H and W, got ", heat.sizes());
-}
-
 struct Ranked {
   double score;
   int64_t index;
@@ -173,7 +162,7 @@ TopkResult topk_op(const at::Tensor& heat, int64_t k, int64_t kernel) { return h
 }  // namespace
 
 TopkResult heatmap_topk_cpu(const at::Tensor& heat_, int64_t k, int64_t kernel) {
-  check_topk_args(heat_, k, kernel);
+  check_heatmap_topk_args(heat_, k, kernel);
   const at::Tensor heat = heat_.contiguous();
   const int64_t B = heat.size(0), C = heat.size(1), H = heat.size(2), W = heat.size(3);
   const int64_t k2 = std::min<int64_t>(k, C * std::min<int64_t>(k, H * W));

@@ -111,20 +111,16 @@ __global__ void decode_topk_keys_kernel(const int64_t* __restrict__ keys, int64_
   }
 }
 
-// Same checks (and Python exception types) as the CPU operator.
-void check_heat(const at::Tensor& heat, int64_t kernel) {
-  TORCH_CHECK_VALUE(heat.dim() == 4, "heatmap_topk: heat must be 4-D (B, C, H, W), got ", heat.dim(), "-D");
-  TORCH_CHECK_TYPE(heat.is_floating_point(), "heatmap_topk: heat must be a floating-point tensor, got ",
-                   heat.scalar_type());
-  TORCH_CHECK_VALUE(kernel >= 1 && kernel % 2 == 1, "heatmap_topk: kernel must be a positive odd number, got ",
-                    kernel);
+// The shared checks (heatmap_decode.h), then the device.
+void check_on_cuda(const at::Tensor& heat) {
   TORCH_CHECK_VALUE(heat.is_cuda(), "heatmap_topk (CUDA): heat must be a CUDA tensor, got one on ", heat.device());
 }
 
 }  // namespace
 
 at::Tensor heatmap_peaks_cuda(const at::Tensor& heat_, int64_t kernel) {
-  check_heat(heat_, kernel);
+  check_heatmap_args(heat_, kernel);
+  check_on_cuda(heat_);
   at::cuda::CUDAGuard guard(heat_.device());
   const at::Tensor heat = heat_.contiguous();
   at::Tensor out = at::empty_like(heat, at::MemoryFormat::Contiguous);
@@ -144,13 +140,8 @@ at::Tensor heatmap_peaks_cuda(const at::Tensor& heat_, int64_t kernel) {
 }
 
 TopkResult heatmap_topk_cuda(const at::Tensor& heat_, int64_t k, int64_t kernel) {
-  TORCH_CHECK_VALUE(heat_.dim() == 4, "heatmap_topk: heat must be 4-D (B, C, H, W), got ", heat_.dim(), "-D");
-  TORCH_CHECK_TYPE(heat_.is_floating_point(), "heatmap_topk: heat must be a floating-point tensor, got ",
-                   heat_.scalar_type());
-  TORCH_CHECK_VALUE(k >= 1, "heatmap_topk: k must be >= 1, got ", k);
-  check_heat(heat_, kernel);
-  TORCH_CHECK_VALUE(heat_.size(1) > 0 && heat_.size(2) > 0 && heat_.size(3) > 0,
-                    "heatmap_topk: heat must have non-empty C, H and W, got ", heat_.sizes());
+  check_heatmap_topk_args(heat_, k, kernel);
+  check_on_cuda(heat_);
   at::cuda::CUDAGuard guard(heat_.device());
   const int64_t batch = heat_.size(0);
   const int64_t classes = heat_.size(1);
