@@ -134,11 +134,12 @@ def test_a_good_checkpoint_builds_once_for_real_and_loads_bit_identically(tmp_pa
 
 # ------------------------------------------------------------------------- weights' values and dtypes
 
+@pytest.mark.parametrize("position", [0, 3, -1])
 @pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
-def test_non_finite_weights_are_refused_naming_the_tensor(tmp_path, tiny_sd, bad):
+def test_non_finite_weights_are_refused_naming_the_tensor(tmp_path, tiny_sd, bad, position):
     sd = dict(tiny_sd)
     w = sd["id.2.weight"].clone()
-    w.view(-1)[3] = float(bad)
+    w.view(-1)[position] = float(bad)
     sd["id.2.weight"] = w
     path = _save(tmp_path, f"{bad}.pth", sd)
     with pytest.raises(ValueError) as ei:
@@ -150,6 +151,14 @@ def test_non_finite_weights_are_refused_naming_the_tensor(tmp_path, tiny_sd, bad
     sd = dict(tiny_sd)
     sd["base.level1.1.running_var"] = torch.full_like(sd["base.level1.1.running_var"], float("nan"))
     with pytest.raises(ValueError, match=r"'base\.level1\.1\.running_var' has \d+ non-finite"):
+        models.load_model(sd)
+    # half precision and a large tensor (vectorised reductions)
+    sd = {k: (v.half() if v.is_floating_point() else v) for k, v in tiny_sd.items()}
+    w = sd["base.level5.tree2.conv2.weight"].clone()
+    assert w.numel() > 100_000
+    w.view(-1)[position] = float(bad)
+    sd["base.level5.tree2.conv2.weight"] = w
+    with pytest.raises(ValueError, match=r"'base\.level5\.tree2\.conv2\.weight' has 1 non-finite"):
         models.load_model(sd)
 
 
