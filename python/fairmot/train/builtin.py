@@ -6,7 +6,7 @@
    seed 1; the demo's held-out sequences use other seeds);
 2. trains ``dla34_tiny`` at 320x192 with :data:`RECIPE` (CPU, a few minutes per epoch on 2 cores);
 3. packs ``model_last.pth`` into a float16 file of a few MB (model weights + ``meta``, no
-   optimizer) at ``--output`` (default: the package's ``data/weights/fairmot_builtin.pth``).
+   optimizer) at ``--output`` (default: the package's ``assets/fairmot_builtin.pth``).
 """
 from __future__ import annotations
 
