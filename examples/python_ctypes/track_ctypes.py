@@ -195,8 +195,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     for frame, boxes, scores, emb in read_stream(args.detections):
         r = tracker.update(boxes, scores, emb)
         for k in range(len(r.ids)):
-            x, y, w, h = r.tlwh[k]
-            print(f"{frame},{r.ids[k]},{x!r},{y!r},{w!r},{h!r},{r.scores[k]!r},-1,-1,-1")
+            x, y, w, h = (float(v) for v in r.tlwh[k])  # repr of a Python float round-trips exactly
+            print(f"{frame},{int(r.ids[k])},{x!r},{y!r},{w!r},{h!r},{float(r.scores[k])!r},-1,-1,-1")
     tracker.close()
     return 0
 
