@@ -37,7 +37,8 @@ FUNCTIONS = {"fairmot_abi_version", "fairmot_last_error", "fairmot_tracker_optio
 
 
 def _load_example():
-    spec = importlib.util.spec_from_file_location("track_ctypes", ROOT / "examples" / "python_ctypes" / "track_ctypes.py")
+    path = ROOT / "examples" / "python_ctypes" / "track_ctypes.py"
+    spec = importlib.util.spec_from_file_location("track_ctypes", path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules["track_ctypes"] = mod
     spec.loader.exec_module(mod)
@@ -135,7 +136,8 @@ def test_header_compiles_warning_free_as_c99_and_cpp17(tmp_path, dirs, lang):
     src = tmp_path / ("h.c" if lang == "c99" else "h.cpp")
     src.write_text("#include <fairmot/fairmot.h>\n#include <fairmot/fairmot.h>\n"
                    "int main(void) { fairmot_tracker_options o; o.struct_size = sizeof o; (void)o;\n"
-                   "  return FAIRMOT_OK + FAIRMOT_E_INVALID_ARGUMENT * 0 + FAIRMOT_ASSOC_BYTE * 0 + FAIRMOT_ABI_VERSION * 0; }\n")
+                   "  return FAIRMOT_OK + FAIRMOT_E_INVALID_ARGUMENT * 0 + FAIRMOT_ASSOC_BYTE * 0\n"
+                   "         + FAIRMOT_ABI_VERSION * 0; }\n")
     std = "-std=c99" if lang == "c99" else "-std=c++17"
     subprocess.run([compiler, std, "-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only", f"-I{dirs['include']}",
                     str(src)], check=True, capture_output=True, text=True)
@@ -300,7 +302,8 @@ def test_null_handles_and_out_pointers(lib):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("struct_size", 8, "options.struct_size is 8 but this library (ABI 1) knows only 56"),
+    ("struct_size", 8,
+     f"options.struct_size is 8 but this library (ABI 1) knows only {ctypes.sizeof(tc.TrackerOptions)}"),
     ("struct_size", 64, "options.struct_size is 64"),
     ("association", 2, "options.association must be FAIRMOT_ASSOC_DEFAULT (0) or FAIRMOT_ASSOC_BYTE (1), got 2"),
     ("association", -1, "got -1"),

@@ -166,7 +166,10 @@ class Tracker:
 
 
 def read_stream(path: Path) -> Iterator[Tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
-    """Frames ``(frame, boxes (N, 4), scores (N,), embeddings (N, D))`` of examples/cpp's format, empty frames included."""
+    """Frames ``(frame, boxes (N, 4), scores (N,), embeddings (N, D))`` of examples/cpp's format.
+
+    Frame numbers that never appear are yielded as empty frames.
+    """
     frames: Dict[int, List[List[float]]] = {}
     for no, line in enumerate(path.read_text().splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
