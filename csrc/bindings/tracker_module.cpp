@@ -17,6 +17,7 @@
 #include "fairmot/tracker/jde_tracker.hpp"
 #include "fairmot/tracker/kalman_filter.hpp"
 #include "fairmot/tracker/lapjv.hpp"
+#include "fairmot/tracker/limits.hpp"
 #include "lapjv_kernels.hpp"  // internal: exposed for tests only
 
 namespace py = pybind11;
@@ -219,14 +220,32 @@ void require_finite(const double* p, int64_t count, const char* name) {
   }
 }
 
+// Finite and within +-limit (the valid ranges of limits.hpp, docs/valid_inputs.md).
+void require_in_range(const double* p, int64_t count, const char* name, double limit, const char* limit_text) {
+  require_finite(p, count, name);
+  for (int64_t k = 0; k < count; ++k) {
+    if (!(std::fabs(p[k]) <= limit)) {
+      throw py::value_error(std::string(name) + " contains " + std::string(py::repr(py::float_(p[k]))) +
+                            ", outside the valid range +-" + limit_text);
+    }
+  }
+}
+
+// An empty (N, 4) box array: (0,), (0, 0) or (0, 4). Anything else with no elements, such
+// as (5, 0), is an error.
+bool empty_boxes(const py::array& a) {
+  return a.size() == 0 && ((a.ndim() == 1 && a.shape(0) == 0) ||
+                           (a.ndim() == 2 && a.shape(0) == 0 && (a.shape(1) == 0 || a.shape(1) == 4)));
+}
+
 py::array_t<double> py_iou_distance(py::handle a_obj, py::handle b_obj) {
   F64Array a = to_f64(a_obj, "boxes_a"), b = to_f64(b_obj, "boxes_b");
-  const bool a_empty = a.size() == 0 && a.ndim() <= 2, b_empty = b.size() == 0 && b.ndim() <= 2;
+  const bool a_empty = empty_boxes(a), b_empty = empty_boxes(b);
   if (!a_empty) require_2d(a, "boxes_a", 4);
   if (!b_empty) require_2d(b, "boxes_b", 4);
   const int64_t n = a_empty ? 0 : a.shape(0), m = b_empty ? 0 : b.shape(0);
-  require_finite(a.data(), 4 * n, "boxes_a");
-  require_finite(b.data(), 4 * m, "boxes_b");
+  require_in_range(a.data(), 4 * n, "boxes_a", kMaxCoordinate, "1e50");
+  require_in_range(b.data(), 4 * m, "boxes_b", kMaxCoordinate, "1e50");
   auto out = new_array<double>({n, m});
   if (n * m > 0) iou_distance(a.data(), n, b.data(), m, out.mutable_data());
   return out;
@@ -234,16 +253,27 @@ py::array_t<double> py_iou_distance(py::handle a_obj, py::handle b_obj) {
 
 py::array_t<double> py_embedding_distance(py::handle a_obj, py::handle b_obj) {
   F64Array a = to_f64(a_obj, "track_features"), b = to_f64(b_obj, "detection_features");
-  const bool a_empty = a.size() == 0, b_empty = b.size() == 0;
+  // (N, D) each; "no features at all" may also be (0,) or (0, 0). A row without features
+  // ((3, 0)) and two different D (both given) are errors.
+  auto no_rows = [](const py::array& x) {
+    return x.size() == 0 && ((x.ndim() == 1 && x.shape(0) == 0) || (x.ndim() == 2 && x.shape(0) == 0));
+  };
+  const bool a_empty = no_rows(a), b_empty = no_rows(b);
   if (!a_empty) require_2d(a, "track_features");
   if (!b_empty) require_2d(b, "detection_features");
-  const int64_t n = a_empty ? (a.ndim() >= 1 ? a.shape(0) : 0) : a.shape(0);
-  const int64_t m = b_empty ? (b.ndim() >= 1 ? b.shape(0) : 0) : b.shape(0);
-  if (!a_empty && !b_empty && a.shape(1) != b.shape(1)) {
+  if (!a_empty && a.shape(1) == 0) {
+    throw py::value_error("track_features must have at least one feature per row, got shape " + shape_str(a));
+  }
+  if (!b_empty && b.shape(1) == 0) {
+    throw py::value_error("detection_features must have at least one feature per row, got shape " + shape_str(b));
+  }
+  const bool a_has_dim = a.ndim() == 2 && a.shape(1) > 0, b_has_dim = b.ndim() == 2 && b.shape(1) > 0;
+  if (a_has_dim && b_has_dim && a.shape(1) != b.shape(1)) {
     throw py::value_error("feature dimensions differ: track_features " + shape_str(a) +
                           ", detection_features " + shape_str(b));
   }
-  if (a_empty || b_empty) return new_array<double>({a_empty ? 0 : n, b_empty ? 0 : m});
+  const int64_t n = a_empty ? 0 : a.shape(0), m = b_empty ? 0 : b.shape(0);
+  if (a_empty || b_empty) return new_array<double>({n, m});
   const int64_t d = a.shape(1);
   require_finite(a.data(), n * d, "track_features");
   require_finite(b.data(), m * d, "detection_features");
@@ -275,8 +305,8 @@ Batch read_states(py::handle mean_obj, py::handle cov_obj) {
     throw py::value_error("covariance must have shape (" + std::to_string(b.n) + ", 8, 8), got " +
                           shape_str(b.cov));
   }
-  require_finite(b.mean.data(), 8 * b.n, "mean");
-  require_finite(b.cov.data(), 64 * b.n, "covariance");
+  require_in_range(b.mean.data(), 8 * b.n, "mean", kMaxCoordinate, "1e50");
+  require_in_range(b.cov.data(), 64 * b.n, "covariance", kMaxCovariance, "1e100");
   return b;
 }
 
@@ -287,7 +317,7 @@ F64Array read_measurements(py::handle obj, int64_t expect_rows = -1) {
                           (expect_rows >= 0 ? std::to_string(expect_rows) : std::string("N")) +
                           ", 4), got " + shape_str(z));
   }
-  require_finite(z.data(), 4 * z.shape(0), "measurement");
+  require_in_range(z.data(), 4 * z.shape(0), "measurement", kMaxCoordinate, "1e50");
   return z;
 }
 

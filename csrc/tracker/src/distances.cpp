@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "fairmot/tracker/kalman_filter.hpp"
@@ -31,8 +32,10 @@ void iou_distance(const double* a, int64_t n, const double* b, int64_t m, double
   }
 }
 
+namespace {
+
 template <typename T>
-void embedding_distance(const T* a, int64_t n, const T* b, int64_t m, int64_t d, double* out) {
+void embedding_distance_direct(const T* a, int64_t n, const T* b, int64_t m, int64_t d, double* out) {
   std::vector<double> nb(static_cast<size_t>(m));
   for (int64_t j = 0; j < m; ++j) {
     double s = 0.0;
@@ -53,6 +56,53 @@ void embedding_distance(const T* a, int64_t n, const T* b, int64_t m, int64_t d,
       out[i * m + j] = std::max(0.0, 1.0 - cosine);
     }
   }
+}
+
+// True when the squared norm of a float64 row leaves the range where it is computed
+// accurately (its squares underflow, as for 1e-200 entries, or overflow, as for 1e200).
+bool extreme_row(const double* v, int64_t d) {
+  double s = 0.0;
+  bool nonzero = false;
+  for (int64_t k = 0; k < d; ++k) {
+    s += v[k] * v[k];
+    nonzero = nonzero || v[k] != 0.0;
+  }
+  return nonzero && !(s >= 0x1p-960 && s <= 0x1p960);
+}
+
+// Copies rows (count, d) and scales each extreme one by the power of two that brings its
+// largest entry to [1, 2): exact, and the cosine does not depend on the scale.
+std::vector<double> rescaled(const double* v, int64_t count, int64_t d) {
+  std::vector<double> out(v, v + count * d);
+  for (int64_t i = 0; i < count; ++i) {
+    double* row = out.data() + i * d;
+    if (!extreme_row(row, d)) continue;
+    double big = 0.0;
+    for (int64_t k = 0; k < d; ++k) big = std::max(big, std::fabs(row[k]));
+    const int e = std::ilogb(big);
+    for (int64_t k = 0; k < d; ++k) row[k] = std::ldexp(row[k], -e);
+  }
+  return out;
+}
+
+}  // namespace
+
+template <typename T>
+void embedding_distance(const T* a, int64_t n, const T* b, int64_t m, int64_t d, double* out) {
+  if constexpr (std::is_same<T, double>::value) {
+    // float32 rows cannot leave the range (their squares are exact in float64); float64 rows
+    // whose squared norm underflows or overflows are rescaled first. Other rows keep the
+    // direct computation, bit for bit.
+    bool any = false;
+    for (int64_t i = 0; i < n && !any; ++i) any = extreme_row(a + i * d, d);
+    for (int64_t j = 0; j < m && !any; ++j) any = extreme_row(b + j * d, d);
+    if (any) {
+      const std::vector<double> ra = rescaled(a, n, d), rb = rescaled(b, m, d);
+      embedding_distance_direct(ra.data(), n, rb.data(), m, d, out);
+      return;
+    }
+  }
+  embedding_distance_direct(a, n, b, m, d, out);
 }
 
 using detail::dot_f64;

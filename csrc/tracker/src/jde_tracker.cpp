@@ -10,6 +10,7 @@
 #include "fairmot/tracker/distances.hpp"
 #include "fairmot/tracker/kalman_filter.hpp"
 #include "fairmot/tracker/lapjv.hpp"
+#include "fairmot/tracker/limits.hpp"
 #include "vector_math.hpp"
 
 namespace fairmot {
@@ -194,10 +195,15 @@ struct JDETracker::Impl {
         if (!std::isfinite(b.tlwh[4 * i + k])) {
           throw std::invalid_argument("box " + std::to_string(i) + " is not finite");
         }
+        if (!(std::fabs(b.tlwh[4 * i + k]) <= kMaxCoordinate)) {
+          throw std::invalid_argument("box " + std::to_string(i) +
+                                      " is out of range: x1, y1, width and height must lie within +-1e50 pixels");
+        }
       }
       if (!std::isfinite(b.scores[i])) throw std::invalid_argument("score " + std::to_string(i) + " is not finite");
       // A sum of squares of float32 values cannot overflow in float64, so it
-      // is finite exactly when every element is.
+      // is finite exactly when every element is. (A norm beyond the float32 range is
+      // fine: normalise divides in float64 then.)
       const double s = detail::dot_f64(b.features + i * b.dim, b.features + i * b.dim, b.dim);
       if (!std::isfinite(s)) throw std::invalid_argument("embedding " + std::to_string(i) + " is not finite");
       if (!(s > 0.0)) throw std::invalid_argument("embedding " + std::to_string(i) + " has zero norm");

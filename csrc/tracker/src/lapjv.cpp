@@ -426,7 +426,13 @@ double lapjv_into(const T* cost, int64_t n, int64_t m, bool extend_cost, double 
       c = reinterpret_cast<const double*>(cost);
     } else {
       buffer.resize(static_cast<size_t>(n * m));
-      for (int64_t k = 0; k < n * m; ++k) buffer[k] = scaled(static_cast<double>(cost[k]));
+      for (int64_t k = 0; k < n * m; ++k) {
+        // The limit rule is decided on the unscaled values: the power-of-two
+        // scale may round a tiny cost above the limit down onto it (e.g. 1e-60
+        // to 0 next to 1e300, with limit 0), so such pairs are marked forbidden.
+        const double v = static_cast<double>(cost[k]);
+        buffer[k] = sexp != 0 && v > cost_limit ? kInf : scaled(v);
+      }
       c = buffer.data();
     }
     int64_t candidates = 0;  // pairs that may be matched at all

@@ -24,9 +24,16 @@ inline double dot_f64(const float* u, const float* v, int64_t d) {
 }
 
 // v <- v / |v| in float32 (the norm accumulated in float64, rounded to
-// float32 as numpy's float32 norm is).
+// float32 as numpy's float32 norm is). A norm beyond the float32 range (a
+// finite vector such as [3e38] * 4) is divided in float64 instead, so the
+// result is the unit vector rather than zeros (and NaN on the next call).
 inline void normalise(float* v, int64_t d) {
-  const float norm = static_cast<float>(std::sqrt(dot_f64(v, v, d)));
+  const double norm64 = std::sqrt(dot_f64(v, v, d));
+  const float norm = static_cast<float>(norm64);
+  if (std::isinf(norm)) {
+    for (int64_t k = 0; k < d; ++k) v[k] = static_cast<float>(static_cast<double>(v[k]) / norm64);
+    return;
+  }
   for (int64_t k = 0; k < d; ++k) v[k] = v[k] / norm;
 }
 

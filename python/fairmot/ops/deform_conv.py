@@ -234,12 +234,18 @@ class DCN(nn.Module):
         deformable_groups: int = 1,
     ) -> None:
         super().__init__()
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                            ("deformable_groups", deformable_groups)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"DCN: {name} must be an int, got {type(value).__name__} {value!r}")
+            if value < 1:
+                raise ValueError(f"DCN: {name} must be positive, got {value}")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = _pair(padding)
-        self.dilation = _pair(dilation)
+        self.kernel_size = _eager_pair("kernel_size", kernel_size, 1)
+        self.stride = _eager_pair("stride", stride, 1)
+        self.padding = _eager_pair("padding", padding, 0)
+        self.dilation = _eager_pair("dilation", dilation, 1)
         self.deformable_groups = deformable_groups
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels, *self.kernel_size))
         self.bias = nn.Parameter(torch.empty(out_channels))

@@ -432,7 +432,8 @@ void check_cpu_dtype(const at::Tensor& input) {
   TORCH_CHECK(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble,
               "deform_conv2d on the CPU supports float32 and float64, got ", input.scalar_type());
   // Sampling offsets within a channel plane are stored as int32.
-  TORCH_CHECK(input.size(2) * input.size(3) < (int64_t{1} << 31),
+  int64_t plane = 0;
+  TORCH_CHECK(!__builtin_mul_overflow(input.size(2), input.size(3), &plane) && plane < (int64_t{1} << 31),
               "deform_conv2d on the CPU: an input plane of ", input.size(2), "x", input.size(3),
               " pixels is too large");
 }
