@@ -36,7 +36,7 @@ import pickle
 import re
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, Sequence, Union
 
 import torch
 from torch import Tensor, nn
@@ -51,7 +51,7 @@ from .registry import MAX_HEAD_CHANNELS, MAX_HEAD_CONV, architecture_of, body_pr
 
 __all__ = [
     "LoadReport", "load_model", "save_checkpoint", "read_checkpoint", "infer_heads", "infer_channels",
-    "clean_state_dict", "checkpoint_arch", "MAX_PARAMETERS",
+    "clean_state_dict", "checkpoint_arch", "check_layout", "MAX_PARAMETERS",
 ]
 
 logger = logging.getLogger(__name__)
@@ -367,6 +367,39 @@ def infer_heads(state_dict: Mapping[str, Tensor]) -> tuple[dict[str, int], int |
     return heads, head_conv
 
 
+def check_layout(arch: str, channels: Sequence[int] | None, heads: Mapping[str, int] | None,
+                 head_conv: int | None, source: str, build_heads: Mapping[str, int] | None = None,
+                 build_head_conv: int | None = None) -> nn.Module:
+    """Check a layout read from a checkpoint against its architecture's bounds, before building.
+
+    ``channels`` (backbone widths read from the file, or None), ``heads`` / ``head_conv`` (read from
+    the file; None: given by the caller, not checked) must be within the family's
+    ``check_widths`` and :data:`~fairmot.models.registry.MAX_HEAD_CHANNELS` /
+    :data:`~fairmot.models.registry.MAX_HEAD_CONV`; then the network (``build_heads`` /
+    ``build_head_conv``, default ``heads`` / ``head_conv``) is built on the ``meta`` device (no
+    memory, no initialisation, RNG untouched) and must have at most :data:`MAX_PARAMETERS`
+    parameters. Returns that meta network (its ``state_dict()`` gives every shape); raises
+    ``ValueError`` naming ``source`` otherwise.
+    """
+    family = canonical_name(arch)[1]
+    if channels is not None and family.check_widths is not None:
+        family.check_widths(channels, source)
+    _check_head_bounds(heads or {}, head_conv, source)
+    heads = dict(build_heads if build_heads is not None else heads if heads is not None else DEFAULT_HEADS)
+    head_conv = build_head_conv if build_head_conv is not None else (
+        head_conv if head_conv is not None else family.default_head_conv)
+    with torch.device("meta"):
+        skeleton = build_model(arch, heads=heads, head_conv=head_conv, channels=channels)
+    n_params = sum(t.numel() for t in skeleton.state_dict().values())
+    if n_params > MAX_PARAMETERS:
+        raise ValueError(
+            f"{source}: the checkpoint's shapes describe a {arch} network with {n_params:,} parameters "
+            f"(more than the {MAX_PARAMETERS:,} supported; official networks have at most about 66 million): "
+            f"a crafted or damaged file? (heads {heads}, head_conv {head_conv}"
+            f"{f', backbone widths {list(channels)}' if channels is not None else ''})")
+    return skeleton
+
+
 def _check_head_bounds(heads: Mapping[str, int], head_conv: int | None, source: str) -> None:
     """Head widths read from a checkpoint must be within :data:`~fairmot.models.registry.MAX_HEAD_CHANNELS`
     / :data:`~fairmot.models.registry.MAX_HEAD_CONV` (checked before anything is built)."""
@@ -426,8 +459,14 @@ def load_model(
     Raises:
         FileNotFoundError: the path does not exist.
         ValueError: unreadable / corrupt / unsafe / non-checkpoint file (``"<path> is not a PyTorch
-            checkpoint (<why>)"`` and the like, naming the file), an ``arch`` that contradicts the
-            checkpoint, or a strict-mode mismatch.
+            checkpoint (<why>)"`` and the like, naming the file); a pickle that would run code
+            (``"<path>: refused: the file contains code that would run if it were loaded ..."``);
+            a tensor that is not a finite real floating-point one (naming it; BatchNorm counters:
+            int64 scalars) or claims more elements than the file stores; widths or heads beyond the
+            architecture's bounds or a network of more than :data:`MAX_PARAMETERS` parameters
+            (all refused before the network is built); an ``arch`` that contradicts the
+            checkpoint, or a strict-mode mismatch (found on a ``meta``-device network, before the
+            real one is built).
     """
     sd, epoch, ignored, meta = _read_checkpoint(path_or_state, map_location=map_location)
     src = "<state dict>" if isinstance(path_or_state, Mapping) else _describe_source(path_or_state)
@@ -442,28 +481,16 @@ def load_model(
                 f"pass arch={file_arch!r} or leave arch unset")
     family = canonical_name(arch)[1]
     channels = family.read_widths(sd) if family.read_widths is not None else None  # e.g. DLA widths
-    if channels is not None and family.check_widths is not None:
-        family.check_widths(channels, src)  # bounds, before anything is built
     file_heads, file_head_conv = infer_heads(sd)
+    heads_from_file, head_conv_from_file = heads is None, head_conv is None
     if heads is None:
         heads = file_heads if file_heads else dict(DEFAULT_HEADS)
-        _check_head_bounds(heads, None, src)
     heads = dict(heads)
     if head_conv is None:
         head_conv = file_head_conv if file_head_conv is not None else family.default_head_conv
-        _check_head_bounds({}, head_conv, src)
-
-    # the network on the meta device (no memory, no initialisation cost, RNG untouched): its size and
-    # shapes are checked against the file before the real one is built
-    with torch.device("meta"):
-        skeleton = build_model(arch, heads=heads, head_conv=head_conv, channels=channels)
-    n_params = sum(t.numel() for t in skeleton.state_dict().values())
-    if n_params > MAX_PARAMETERS:
-        raise ValueError(
-            f"{src}: the checkpoint's shapes describe a {arch} network with {n_params:,} parameters "
-            f"(more than the {MAX_PARAMETERS:,} supported; official networks have at most about 66 million): "
-            f"a crafted or damaged file? (heads {heads}, head_conv {head_conv}"
-            f"{f', backbone widths {list(channels)}' if channels is not None else ''})")
+    skeleton = check_layout(arch, channels, heads if heads_from_file else None,
+                            head_conv if head_conv_from_file else None, src,
+                            build_heads=heads, build_head_conv=head_conv)
     model_sd = skeleton.state_dict()
     report = LoadReport(source=src, epoch=epoch, heads=dict(heads), head_conv=int(head_conv), ignored=ignored)
     to_load: dict[str, Tensor] = {}
