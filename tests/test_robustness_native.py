@@ -328,3 +328,26 @@ def test_deform_conv2d_valid_padding_unchanged():
     got = deform_conv2d(x, off, w, padding=2)
     want = torch.nn.functional.conv2d(x.double(), w.double(), padding=2).float()
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_tracker_ignores_detections_whose_aspect_overflows():
+    """Found by the fuzz target (csrc/tracker/fuzz/regressions/tracker_subnormal_height): a subnormal
+    height makes w / h infinite and the track's box -inf/inf. Such detections are ignored, like
+    zero-height ones; the others are tracked exactly as without them."""
+    emb = np.array([[1, 0], [0, 1], [1, 1]], np.float32)
+    boxes = np.array([[532.3125, 0.0, 675.625, 5e-324], [1027.9, 772.9, 1136.8, 1055.8],
+                      [100, 100, 150, 220.0]])
+    scores = np.array([1.0, 1.0, 0.9])
+    with_bad, without = JDETracker(), JDETracker()
+    for k in range(3):
+        shift = np.array([k, k, k, k], dtype=np.float64)
+        got = with_bad.update(boxes + shift * [[0], [1], [1]], scores, emb)
+        want = without.update((boxes + shift * [[0], [1], [1]])[1:], scores[1:], emb[1:])
+        assert np.all(np.isfinite(got.tlwh))
+        np.testing.assert_array_equal(got.ids, want.ids)
+        np.testing.assert_array_equal(got.tlwh, want.tlwh)
+        np.testing.assert_array_equal(got.det_index, want.det_index + 1)
+    # Ordinary tiny heights (finite aspect) are still tracked.
+    t = JDETracker()
+    r = t.update(np.array([[0, 0, 1e-3, 1e-200]]), np.array([0.9]), emb[:1])
+    assert len(r) == 1 and np.all(np.isfinite(r.tlwh))

@@ -267,7 +267,9 @@ struct JDETracker::Impl {
     std::vector<std::pair<int64_t, bool>> kept;  // (row, is_high)
     for (int64_t i = 0; i < batch.n; ++i) {
       const double* tlwh = batch.tlwh + 4 * i;
-      if (tlwh[3] == 0.0) continue;  // aspect w/h undefined: the official tracker would produce NaN
+      // Aspect w/h undefined (zero height) or beyond float64 (a subnormal height): the official
+      // tracker would produce NaN / inf boxes; such detections are ignored.
+      if (tlwh[3] == 0.0 || !std::isfinite(tlwh[2] / tlwh[3])) continue;
       const double s = batch.scores[i];
       if (above(s, opt.conf_thres, batch.scores_float32)) {
         kept.emplace_back(i, true);

@@ -61,7 +61,7 @@ int64_t band_rows(const Shape& s, int64_t elem_size) {
 
 // Geometry of rows [r0, r0 + rows) of image `b`: samples[(g * taps + k) * P + p].
 template <typename T>
-void compute_samples(const Shape& s, const DeformConvParams& p, const T* offset, const T* mask, int64_t r0,
+void compute_samples(const Shape& s, const T* offset, const T* mask, int64_t r0,
                      int64_t rows, std::vector<Sample<T>>& samples) {
   const int64_t taps = s.taps(), P = rows * s.w_out, plane = s.h_out * s.w_out;
   samples.resize(static_cast<size_t>(s.offset_groups * taps * P));
@@ -148,10 +148,10 @@ void im2col(const Shape& s, const T* image, const std::vector<Sample<T>>& sample
 // front of `columns`; returns the (C_in * taps, P) view that was filled (the
 // backward needs both: the geometry for its scatter, the columns for grad_weight).
 template <typename T>
-at::Tensor band_columns(const Shape& s, const DeformConvParams& p, const T* image, const T* offset, const T* mask,
+at::Tensor band_columns(const Shape& s, const T* image, const T* offset, const T* mask,
                         int64_t r0, int64_t rows, std::vector<Sample<T>>& samples, at::Tensor& columns) {
   const int64_t P = rows * s.w_out;
-  compute_samples(s, p, offset, mask, r0, rows, samples);
+  compute_samples(s, offset, mask, r0, rows, samples);
   at::Tensor cols = columns.narrow(0, 0, s.c_in * s.taps() * P);
   im2col(s, image, samples, P, cols.mutable_data_ptr<T>());
   return cols;
@@ -195,7 +195,7 @@ FAIRMOT_ALWAYS_INLINE void blend4(T* __restrict__ dst, const T* __restrict__ a, 
 // C_in zeros, read in place of corners outside the image (never pixel 0 with
 // weight 0, which would turn an inf / NaN there into NaN).
 template <typename T>
-FAIRMOT_ALWAYS_INLINE void gather_rows_impl(const Shape& s, const DeformConvParams& p, const T* image,
+FAIRMOT_ALWAYS_INLINE void gather_rows_impl(const Shape& s, const T* image,
                                             const T* offset, const T* mask, const T* zeros, int64_t p0, int64_t n,
                                             T* cols) {
   const int64_t taps = s.taps(), cpg = s.channels_per_offset_group(), cg = s.c_in / s.groups;
@@ -265,24 +265,24 @@ FAIRMOT_ALWAYS_INLINE void gather_rows_impl(const Shape& s, const DeformConvPara
 // The same loop compiled for AVX2 + FMA (the extension targets baseline
 // x86-64, i.e. SSE2): 20-25% faster gathers where the CPU has them.
 template <typename T>
-__attribute__((target("avx2,fma"))) void gather_rows_avx2(const Shape& s, const DeformConvParams& p, const T* image,
+__attribute__((target("avx2,fma"))) void gather_rows_avx2(const Shape& s, const T* image,
                                                          const T* offset, const T* mask, const T* zeros, int64_t p0,
                                                          int64_t n, T* cols) {
-  gather_rows_impl(s, p, image, offset, mask, zeros, p0, n, cols);
+  gather_rows_impl(s, image, offset, mask, zeros, p0, n, cols);
 }
 #endif
 
 template <typename T>
-void gather_rows(const Shape& s, const DeformConvParams& p, const T* image, const T* offset, const T* mask,
+void gather_rows(const Shape& s, const T* image, const T* offset, const T* mask,
                  const T* zeros, int64_t p0, int64_t n, T* cols) {
 #if FAIRMOT_DCN_AVX2_GATHER
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   if (avx2) {
-    gather_rows_avx2(s, p, image, offset, mask, zeros, p0, n, cols);
+    gather_rows_avx2(s, image, offset, mask, zeros, p0, n, cols);
     return;
   }
 #endif
-  gather_rows_impl(s, p, image, offset, mask, zeros, p0, n, cols);
+  gather_rows_impl(s, image, offset, mask, zeros, p0, n, cols);
 }
 
 // input: channels-last; out: NCHW.
@@ -319,7 +319,7 @@ void forward_impl(const at::Tensor& input, const at::Tensor& weight, const at::T
     at::Tensor columns = at::empty({band, row}, input.options());
     for (int64_t t = next++; t < tasks; t = next++) {
       const int64_t b = t / bands, p0 = (t % bands) * band, n = std::min(band, P - p0);
-      gather_rows(s, p, in_data + b * s.c_in * s.h * s.w, off_data + b * offset.stride(0),
+      gather_rows(s, in_data + b * s.c_in * s.h * s.w, off_data + b * offset.stride(0),
                   mask_data ? mask_data + b * mask.stride(0) : nullptr, zeros.const_data_ptr<T>(), p0, n,
                   columns.mutable_data_ptr<T>());
       // out[b, :, p0:p0+n] = W' cols^T (+ bias): the GEMM writes the NCHW band
@@ -363,7 +363,7 @@ void backward_impl(const at::Tensor& grad_out, const at::Tensor& input, const at
     const at::Tensor go_b = grad_out[b].view({s.c_out, plane_out});
     for (int64_t r0 = 0; r0 < s.h_out; r0 += rows_per_band) {
       const int64_t rows = std::min(rows_per_band, s.h_out - r0), P = rows * s.w_out;
-      const at::Tensor cols = band_columns(s, p, image, off, msk, r0, rows, samples, columns);
+      const at::Tensor cols = band_columns(s, image, off, msk, r0, rows, samples, columns);
       const at::Tensor go = go_b.narrow(1, r0 * s.w_out, P).contiguous().view({G, s.c_out / G, P});
       const at::Tensor cols3 = cols.view({G, s.c_in / G * taps, P});
       gw.add_(at::bmm(go, cols3.transpose(1, 2)));

@@ -11,6 +11,7 @@
 #include "deform_conv2d/deform_conv2d_geometry.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Context.h>
 #include <ATen/Dispatch.h>
 #include <ATen/OpMathType.h>
 #include <ATen/cuda/Atomic.cuh>
@@ -311,6 +312,11 @@ at::Tensor deform_conv2d_forward_cuda(const at::Tensor& input_, const at::Tensor
 std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, at::Tensor> deform_conv2d_backward_cuda(
     const at::Tensor& grad_out_, const at::Tensor& input_, const at::Tensor& weight_, const at::Tensor& offset_,
     const at::Tensor& mask_, const at::Tensor& bias_, const DeformConvParams& p) {
+  // grad_input is accumulated with atomicAdd (deformable_col2im_kernel): the order of the
+  // additions, hence the last bits, vary from run to run. Under
+  // torch.use_deterministic_algorithms(True) this raises (warns with warn_only=True), as
+  // torch's own non-deterministic CUDA backward passes do.
+  at::globalContext().alertNotDeterministic("deform_conv2d_backward_cuda");
   check_cuda_inputs(input_, weight_, offset_, mask_, bias_, p.use_mask);
   TORCH_CHECK(grad_out_.device() == input_.device(), "deform_conv2d backward (CUDA): grad is on ",
               grad_out_.device(), " but input is on ", input_.device());
