@@ -10,7 +10,7 @@ import cv2  # noqa: E402,F401
 pytest.importorskip("torch")
 
 from fairmot import cli  # noqa: E402
-from fairmot.api import Tracker  # noqa: E402
+from fairmot.tracker import Tracker  # noqa: E402
 from fairmot.bench import STAGES, benchmark, synthetic_frames  # noqa: E402
 
 

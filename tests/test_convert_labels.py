@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from fairmot.data.convert import add_command, convert_mot_sequences, read_seqinfo
+from fairmot.cli.convert import register as add_command
+from fairmot.data.convert import convert_mot_sequences, read_seqinfo
 
 W, H = 64, 32
 

@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 from fairmot.data.augment import hflip, hsv_jitter, labels_to_xyxy, random_affine, xyxy_to_normalized  # noqa: E402
 from fairmot.data.jde import JDEDataset, label_path_for, load_data_config, read_label_file  # noqa: E402
 from fairmot.data.targets import build_targets  # noqa: E402
-from fairmot.pipeline import letterbox, to_input_tensor  # noqa: E402
+from fairmot.detection.preprocess import letterbox, to_input_tensor  # noqa: E402
 
 IMG_SIZE = (128, 64)  # network input (W, H) -> output maps 32 x 16
 

@@ -8,8 +8,8 @@ torch = pytest.importorskip("torch")
 import cv2  # noqa: E402,F401
 F = torch.nn.functional
 
-from fairmot.detector import Detector  # noqa: E402
-from fairmot.pipeline import affine_to_frame  # noqa: E402
+from fairmot.detection.detector import Detector  # noqa: E402
+from fairmot.detection.postprocess import affine_to_frame  # noqa: E402
 
 
 class _Heads(torch.nn.Module):

@@ -1,4 +1,4 @@
-"""MOT Challenge evaluation (``fairmot.eval``, ``fairmot eval``), the ``fairmot`` protocol: official FairMOT
+"""MOT Challenge evaluation (``fairmot.evaluation``, ``fairmot eval``), the ``fairmot`` protocol: official FairMOT
 conventions (docs/official_behaviour.md §6). The ``motchallenge`` protocol (the default) is tested against
 TrackEval in tests/test_eval_motchallenge.py."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas  # noqa: E402,F401
 import trackeval  # noqa: E402  (the oracle; installed in CI with --no-deps)
 
 from fairmot import cli  # noqa: E402
-from fairmot import eval as fe  # noqa: E402
+from fairmot.evaluation import evaluator as fe  # noqa: E402
 
 # ------------------------------------------------------------------------------------------ helpers
 
@@ -168,7 +168,7 @@ def test_a_result_file_without_boxes_evaluates_no_frame_with_a_warning(tmp_path,
     scene = walking_people(n_frames=3, n_people=1)
     gts = [gt_line(t, i, b) for t, objs in scene.items() for i, b in objs]
     files = write_sequence(tmp_path / "gt", tmp_path / "res", "seq", gts, [])
-    with caplog.at_level("WARNING", logger="fairmot.eval"):
+    with caplog.at_level("WARNING", logger="fairmot.evaluation.evaluator"):
         m = fe.evaluate_sequence(*files, protocol="fairmot")
     assert m["num_frames"] == 0 and m["num_objects"] == 0
     assert "no frame is evaluated" in caplog.text
@@ -380,7 +380,7 @@ def test_cli_module_import_stays_light():
     import subprocess
     import sys
 
-    code = ("import sys, fairmot.eval; bad = [m for m in ('motmetrics', 'pandas', 'scipy', 'trackeval') "
+    code = ("import sys, fairmot.evaluation.evaluator; bad = [m for m in ('motmetrics', 'pandas', 'scipy', 'trackeval') "
             "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     subprocess.run([sys.executable, "-c", code], check=True)
 

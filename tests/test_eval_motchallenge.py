@@ -17,9 +17,9 @@ import pytest
 import trackeval  # noqa: E402  (the oracle; installed in CI with --no-deps)
 
 from fairmot import cli  # noqa: E402
-from fairmot import eval as fe  # noqa: E402
+from fairmot.evaluation import evaluator as fe  # noqa: E402
 from fairmot.evaluation import clear, hota, identity, motchallenge as mc  # noqa: E402
-from fairmot.evaluation.mot_files import read_mot_file  # noqa: E402
+from fairmot.io.mot import read_mot_file  # noqa: E402
 
 # ------------------------------------------------------------------------------------------ generated data
 

@@ -31,7 +31,7 @@ import fairmot  # noqa: E402
 from streams import calibrate_heatmap, make_clip  # noqa: E402
 from fairmot import cli  # noqa: E402
 from fairmot.export import export_onnx  # noqa: E402
-from fairmot.onnx_backend import MIN_ONNXRUNTIME_VERSION, OnnxModel  # noqa: E402
+from fairmot.detection.onnx_runtime import MIN_ONNXRUNTIME_VERSION, OnnxModel  # noqa: E402
 from fairmot.ops import DCN, deform_conv2d  # noqa: E402
 from fairmot.ops.onnx import custom_translation_table, register_torchscript_symbolic  # noqa: E402
 
@@ -210,7 +210,7 @@ def network():
     """A random DLA-34 (see randomize_network) whose heads give a few detections above 0.4 on
     the synthetic clip: hm rescaled to a spread of ~1.5 around -4 (calibrated on the first frame),
     wh close to a constant upright box (ltrb 3, 6, 3, 6 output cells)."""
-    from fairmot.pipeline import letterbox, to_input_tensor
+    from fairmot.detection.preprocess import letterbox, to_input_tensor
 
     torch.manual_seed(0)
     net = randomize_network(fairmot.build_model())
@@ -305,7 +305,7 @@ def test_exported_network_onnxruntime_matches_pytorch(cli_export, network):
 
 @needs_ort_deform_conv
 def test_onnx_model_backend_and_detector(cli_export, network):
-    from fairmot.detector import Detector
+    from fairmot.detection.detector import Detector
 
     model = OnnxModel(cli_export[2], device="cpu")
     assert model.heads == {"hm": 1, "wh": 4, "id": 128, "reg": 2}

@@ -5,13 +5,8 @@ import numpy as np
 import pytest
 
 import cv2  # noqa: E402,F401
-from fairmot.pipeline import (  # noqa: E402
-    affine_to_frame,
-    letterbox,
-    map_to_frame,
-    to_input_tensor,
-    to_input_tensor_on,
-)
+from fairmot.detection.postprocess import affine_to_frame, map_to_frame  # noqa: E402
+from fairmot.detection.preprocess import letterbox, to_input_tensor, to_input_tensor_on  # noqa: E402
 
 
 @pytest.mark.parametrize("w0,h0,ratio,left,right,top,bottom", [

@@ -163,7 +163,7 @@ def test_scene_config_defaults_are_valid():
 # ----------------------------------------------------------------------------------------- write_sequence
 
 def test_write_sequence_gt_matches_render_and_seqinfo_reads_with_open_source(tmp_path):
-    from fairmot.video import open_source
+    from fairmot.io import open_source
 
     cfg = replace(SMALL, fps=25, n_frames=5)
     seq = tmp_path / "SEQ-01"

@@ -16,7 +16,7 @@ import cv2  # noqa: E402,F401
 import fairmot  # noqa: E402
 from fairmot.data.synthetic import SceneConfig, render_sequence  # noqa: E402
 from fairmot.ops import build_info  # noqa: E402
-from fairmot.pipeline import letterbox  # noqa: E402
+from fairmot.detection.preprocess import letterbox  # noqa: E402
 
 if not build_info()["with_cuda"]:
     pytest.skip("fairmot was built without CUDA kernels", allow_module_level=True)

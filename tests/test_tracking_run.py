@@ -7,9 +7,9 @@ import pytest
 
 import cv2  # noqa: E402,F401
 
-from fairmot.api import FrameTracks  # noqa: E402
-from fairmot.tracking_run import TrackingRun  # noqa: E402
-from fairmot.video import TrackTrails  # noqa: E402
+from fairmot.tracker import FrameTracks  # noqa: E402
+from fairmot.tracker import TrackingRun  # noqa: E402
+from fairmot.io import TrackTrails  # noqa: E402
 
 
 class ScriptedTracker:
@@ -76,7 +76,7 @@ def test_fps_is_nan_before_the_first_frame():
 
 # ------------------------------------------------------------------------------------ prefetch
 def test_prefetch_keeps_order_and_everything():
-    from fairmot.video import prefetch
+    from fairmot.io import prefetch
 
     assert list(prefetch(range(100), depth=3)) == list(range(100))
     assert list(prefetch([], depth=1)) == []
@@ -85,7 +85,7 @@ def test_prefetch_keeps_order_and_everything():
 
 
 def test_prefetch_reraises_the_readers_error_in_place():
-    from fairmot.video import prefetch
+    from fairmot.io import prefetch
 
     def frames():
         yield 1
@@ -102,7 +102,7 @@ def test_prefetch_reraises_the_readers_error_in_place():
 def test_prefetch_stops_the_reader_when_the_consumer_stops():
     import threading
 
-    from fairmot.video import prefetch
+    from fairmot.io import prefetch
 
     produced = []
     closed = threading.Event()

@@ -13,8 +13,8 @@ torch = pytest.importorskip("torch")
 import fairmot  # noqa: E402
 from streams import calibrate_heatmap, make_clip  # noqa: E402
 from fairmot import cli  # noqa: E402
-from fairmot.api import FrameTracks, Tracker, filter_tracks, track_video  # noqa: E402
-from fairmot.video import (  # noqa: E402
+from fairmot.tracker import FrameTracks, Tracker, filter_tracks, track_video  # noqa: E402
+from fairmot.io import (  # noqa: E402
     OFFICIAL_VIDEO_SIZE,
     DEFAULT_FPS,
     TrackTrails,
@@ -65,7 +65,7 @@ def model():
     Fresh heads output near-constant maps; the hm head is rescaled (calibrated on the clip's first
     frame) to unit-ish spread with a low bias, and the wh head predicts a constant upright box.
     """
-    from fairmot.pipeline import letterbox, to_input_tensor
+    from fairmot.detection.preprocess import letterbox, to_input_tensor
 
     torch.manual_seed(0)
     net = fairmot.build_model().eval()

@@ -16,13 +16,11 @@ with ``--source``), prepared before timing and reused cyclically.
 """
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import logging
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -88,7 +86,7 @@ def benchmark(tracker, frames: Sequence[np.ndarray], n_frames: int = 100, warmup
     """Time ``n_frames`` frames (after ``warmup`` untimed ones) through ``tracker`` stage by stage,
     then again through plain ``tracker.update``. ``frames`` are reused cyclically; the tracker is
     reset before each pass. Returns the per-frame times in milliseconds."""
-    from .pipeline import letterbox
+    from .detection.preprocess import letterbox
 
     _check_counts(n_frames, warmup)
     if not frames:
@@ -151,13 +149,13 @@ def run_bench(weights=None, arch=None, img_size=None, device="auto", dtype="floa
     import torch
 
     from . import __version__
-    from .api import Tracker
+    from .tracker import Tracker
 
     _check_counts(n_frames, warmup)
     tracker = Tracker(weights, arch=arch, img_size=img_size, device=device, dtype=dtype)
     n_unique = max(1, min(unique_frames, n_frames + warmup))
     if source is not None:
-        from .video import open_source
+        from .io.sources import open_source
 
         frames = list(itertools.islice(open_source(source), n_unique))
         if not frames:
@@ -176,45 +174,7 @@ def run_bench(weights=None, arch=None, img_size=None, device="auto", dtype="floa
     return result
 
 
-def add_command(subparsers: Any) -> None:
-    """Register ``fairmot bench`` on the CLI's sub-parsers."""
-    from .cli import _arch, _device, _positive_int, parse_frame_size, parse_img_size
-    from .validation import DTYPES
+# The old CLI hook fairmot.bench.add_command -> fairmot.cli.bench.register, for one release.
+from ._deprecated import forward as _forward  # noqa: E402
 
-    p = subparsers.add_parser(
-        "bench", help="per-frame latency of the tracker on this machine, split by stage",
-        description="Time the tracker frame by frame (pre-processing, network, decoding, association; then plain "
-                    "Tracker.update calls end to end) on synthetic 1920x1080 street scenes or the first frames of a "
-                    "video, and print a table.")
-    p.add_argument("--weights", default=None, help="FairMOT checkpoint (.pth) or exported .onnx; default: built-in")
-    p.add_argument("--arch", type=_arch, default=None, help="network architecture (default: from the checkpoint)")
-    p.add_argument("--img-size", type=parse_img_size, default=None, metavar="WxH",
-                   help="network input size (default: the checkpoint's, else 1088x608)")
-    p.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda or cuda:N (default: %(default)s)")
-    p.add_argument("--dtype", default="float32", choices=DTYPES,
-                   help="network precision; float16/bfloat16 need CUDA (default: %(default)s)")
-    p.add_argument("--frames", type=_positive_int, default=100, help="timed frames (default: %(default)s)")
-    p.add_argument("--warmup", type=int, default=10, help="untimed frames first (default: %(default)s)")
-    p.add_argument("--source", default=None, help="take frames from this video / image folder instead")
-    p.add_argument("--frame-size", type=parse_frame_size, default=(1920, 1080), metavar="WxH",
-                   help="size of the synthetic frames (default: 1920x1080)")
-    p.add_argument("--json", default=None, metavar="PATH", help="also write the setup and all times as JSON")
-    p.set_defaults(func=_cmd_bench)
-
-
-def _cmd_bench(args: argparse.Namespace) -> int:
-    result = run_bench(weights=args.weights, arch=args.arch, img_size=args.img_size, device=args.device,
-                       dtype=args.dtype, n_frames=args.frames, warmup=args.warmup, source=args.source,
-                       frame_size=args.frame_size)
-    s = result.setup
-    print(f"fairmot {s['fairmot']}, torch {s['torch']}, {s['device']}, {s['dtype']}, weights {s['weights']}")
-    print(f"network input {s['img_size'][0]}x{s['img_size'][1]}, frames {s['frame_size'][0]}x{s['frame_size'][1]} "
-          f"({s['source']}), {s['frames']} timed after {s['warmup']} warm-up")
-    print(result.table())
-    if args.json:
-        from ._io import atomic_open
-
-        with atomic_open(args.json) as fh:
-            json.dump({**asdict(result), "summary": result.summary(), "fps": result.fps()}, fh, indent=1)
-        print(f"written to {args.json}")
-    return 0
+__getattr__, _ = _forward("fairmot.bench", (), {"add_command": "fairmot.cli.bench:register"})

@@ -12,7 +12,6 @@ output folder:
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import time
 from dataclasses import replace
@@ -40,13 +39,12 @@ def demo_sequence_config(index: int, n_frames: int) -> Any:
 def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: int = 1, seed: int = 0,
              weights: str | None = None, device: str = "auto", video: bool = True, progress: bool = True) -> Any:
     """Render, track and evaluate ``sequences`` held-out synthetic sequences; returns the metrics
-    DataFrame (one row per sequence + ``COMBINED``, :func:`fairmot.eval.evaluate`) after writing everything
+    DataFrame (one row per sequence + ``COMBINED``, :func:`fairmot.evaluation.evaluate`) after writing everything
     into ``output``."""
-    from .api import Tracker
+    from .tracker import Tracker, TrackingRun
     from .data.synthetic import write_sequence
-    from .eval import evaluate, write_metrics_csv
-    from .tracking_run import TrackingRun
-    from .video import TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
+    from .evaluation.evaluator import evaluate, write_metrics_csv
+    from .io import TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
     from .weights import builtin_warning_suppressed
 
     if frames < 1 or sequences < 1:
@@ -92,31 +90,3 @@ def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: 
     metrics = evaluate(seq_root, res_root, names)
     write_metrics_csv(metrics, out / "metrics.csv")
     return metrics
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from .eval import format_metrics_table
-
-    t0 = time.perf_counter()
-    metrics = run_demo(args.output, frames=args.frames, sequences=args.sequences, seed=args.seed,
-                       weights=args.weights, device=args.device, video=not args.no_video, progress=not args.quiet)
-    out = Path(args.output)
-    print(format_metrics_table(metrics))
-    print(f"outputs      {out.resolve()}  (metrics.csv, results/, sequences/{'' if args.no_video else ', *.mp4'})")
-    print(f"time         {time.perf_counter() - t0:.1f} s")
-    return 0
-
-
-def add_demo_arguments(p: argparse.ArgumentParser) -> None:
-    from .validation import DEVICE
-
-    p.add_argument("--output", default="fairmot-demo", help="output folder (default: %(default)s)")
-    p.add_argument("--frames", type=int, default=300, help="frames per sequence (default: %(default)s)")
-    p.add_argument("--sequences", type=int, default=1, help="number of sequences (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="which held-out scenes (default: %(default)s)")
-    p.add_argument("--weights", default=None, help="checkpoint to use instead of the built-in model")
-    p.add_argument("--device", type=DEVICE.arg_type(), default="auto",
-                   help="auto, cpu, cuda or cuda:N (default: %(default)s)")
-    p.add_argument("--no-video", action="store_true", help="do not write the annotated video")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
-    p.set_defaults(func=cmd_demo)

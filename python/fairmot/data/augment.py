@@ -174,7 +174,7 @@ def random_affine(
 def labels_to_xyxy(labels: np.ndarray, img_w: int, img_h: int, ratio: float, padw: float, padh: float) -> np.ndarray:
     """Normalised ``[class, id, cx, cy, w, h]`` labels of an (img_w x img_h) image -> letterboxed pixel xyxy.
 
-    ``ratio``, ``padw``, ``padh`` come from ``fairmot.pipeline.letterbox`` (float half paddings, not the
+    ``ratio``, ``padw``, ``padh`` come from ``fairmot.detection.preprocess.letterbox`` (float half paddings, not the
     rounded integer borders, as the official code). Float32 in, float32 out (N, 6).
     """
     lab0 = np.asarray(labels, dtype=np.float32).reshape(-1, 6)

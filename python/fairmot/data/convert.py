@@ -32,7 +32,6 @@ Top-level imports are light (numpy only): the CLI imports this module at every s
 """
 from __future__ import annotations
 
-import argparse
 import configparser
 import fnmatch
 import json
@@ -41,11 +40,10 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-__all__ = ["SequenceInfo", "ConvertResult", "read_seqinfo", "convert_mot_sequences", "add_command"]
+__all__ = ["SequenceInfo", "ConvertResult", "read_seqinfo", "convert_mot_sequences"]
 
 logger = logging.getLogger(__name__)
 
@@ -299,37 +297,7 @@ def convert_mot_sequences(
     return result
 
 
-def _cmd_convert(args: argparse.Namespace) -> int:
-    """``fairmot convert-labels``."""
-    res = convert_mot_sequences(args.mot_root, args.out_root, split_name=args.split, list_name=args.list_name,
-                                images=args.images, pattern=args.only, progress=not args.quiet)
-    print(f"sequences         {len(res.sequences)}")
-    print(f"images            {res.images}")
-    print(f"boxes             {res.boxes}")
-    print(f"identities        {res.identities}  (ids 1..{res.identities})")
-    print(f"list file         {res.list_file}")
-    print(f"data config       {res.config_file}")
-    return 0
+# The old CLI hook fairmot.data.convert.add_command -> fairmot.cli.convert.register, for one release.
+from .._deprecated import forward as _forward  # noqa: E402
 
-
-def add_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Register ``fairmot convert-labels MOT_ROOT OUT_ROOT [--split S] [--list-name N] ...``."""
-    p = subparsers.add_parser(
-        "convert-labels", help="convert MOT Challenge gt.txt files into FairMOT training labels",
-        description="Convert a MOT15/16/17/20 split folder (sequences with seqinfo.ini, gt/gt.txt, img1/) into "
-                    "the JDE/FairMOT training layout: labels_with_ids/<split>/<seq>/img1/*.txt, "
-                    "images/<split>/<seq>/img1 (symlink by default), a list file <name>.train and a data "
-                    "config <name>.json under OUT_ROOT. Official filters: mark 0 and non-pedestrian rows "
-                    "dropped; identities renumbered from 1 over all sequences.")
-    p.add_argument("mot_root", metavar="MOT_ROOT", help="MOT split folder, e.g. MOT17/train")
-    p.add_argument("out_root", metavar="OUT_ROOT", help="output dataset root")
-    p.add_argument("--split", default="train", help="split folder name (default: %(default)s)")
-    p.add_argument("--list-name", default=None, metavar="NAME",
-                   help="list file stem: OUT_ROOT/NAME.train (default: OUT_ROOT's folder name, lower case)")
-    p.add_argument("--images", default="symlink", choices=["symlink", "copy", "none"],
-                   help="how the images get into OUT_ROOT/images (default: %(default)s)")
-    p.add_argument("--only", default=None, metavar="PATTERN",
-                   help="only sequences matching this glob, e.g. '*-SDP' for MOT17")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_convert)
-    return p
+__getattr__, _ = _forward("fairmot.data.convert", (), {"add_command": "fairmot.cli.convert:register"})

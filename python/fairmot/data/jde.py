@@ -280,7 +280,7 @@ class JDEDataset(_TorchDataset):
 
     def load_sample(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """(letterboxed / augmented BGR uint8 image (H, W, 3), labels (N, 6) normalised to the input size)."""
-        from ..pipeline import letterbox
+        from ..detection.preprocess import letterbox
         import cv2
 
         if index < 0:

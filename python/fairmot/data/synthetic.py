@@ -29,8 +29,7 @@ from typing import Iterator
 
 import numpy as np
 
-__all__ = ["SceneConfig", "FrameTruth", "render_sequence", "write_sequence", "write_dataset", "sequence_config",
-           "add_command"]
+__all__ = ["SceneConfig", "FrameTruth", "render_sequence", "write_sequence", "write_dataset", "sequence_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -473,32 +472,7 @@ def write_dataset(root: str | Path, n_sequences: int = 6, config: SceneConfig | 
     return cfg_path
 
 
-def add_command(subparsers) -> None:
-    """Register ``fairmot synth``: write synthetic sequences (MOT layout + JDE labels)."""
-    p = subparsers.add_parser("synth", help="generate synthetic crowd sequences (MOT gt + JDE labels)",
-                              description="Render seeded synthetic pedestrian sequences: MOT Challenge folders "
-                                          "under ROOT/images, JDE labels, a list file and a data config JSON.")
-    p.add_argument("root", help="output folder")
-    p.add_argument("--sequences", type=int, default=6, help="number of sequences (default: %(default)s)")
-    p.add_argument("--frames", type=int, default=SceneConfig.n_frames, help="frames per sequence (default: %(default)s)")
-    p.add_argument("--people", type=int, default=SceneConfig.n_people, help="crowd size (default: %(default)s)")
-    p.add_argument("--size", default=f"{SceneConfig.width}x{SceneConfig.height}", help="frame WxH (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--name", default="synthetic", help="list file / config name (default: %(default)s)")
-    p.add_argument("--prefix", default="SYN", help="sequence name prefix (default: %(default)s)")
-    p.set_defaults(func=_cmd_synth)
+# The old CLI hook fairmot.data.synthetic.add_command -> fairmot.cli.synth.register, for one release.
+from .._deprecated import forward as _forward  # noqa: E402
 
-
-def _cmd_synth(args) -> int:
-    try:
-        w, h = (int(v) for v in str(args.size).lower().split("x"))
-    except ValueError:
-        raise ValueError(f"--size must be WIDTHxHEIGHT, got {args.size!r}") from None
-    base = SceneConfig()
-    scale = h / base.height
-    cfg = replace(base, width=w, height=h, n_frames=args.frames, n_people=args.people,
-                  min_height=base.min_height * scale, max_height=base.max_height * scale)
-    path = write_dataset(args.root, args.sequences, cfg, args.seed, name=args.name, prefix=args.prefix, progress=True)
-    print(f"data config  {path}")
-    print(f"ground truth {Path(args.root).resolve() / 'images'}")
-    return 0
+__getattr__, _ = _forward("fairmot.data.synthetic", (), {"add_command": "fairmot.cli.synth:register"})

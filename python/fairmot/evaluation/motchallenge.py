@@ -37,7 +37,7 @@ import numpy as np
 
 from . import clear, hota, identity
 from .matching import EPS, FramePairs, SequenceData, frame_pairs, pair_iou
-from .mot_files import CLASS, MotFile, read_mot_file, read_seq_length, resolve_sequences
+from ..io.mot import CLASS, MotFile, read_mot_file, read_seq_length, resolve_sequences
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -1,33 +1,20 @@
-"""Command-line interface: ``fairmot <command> ...``."""
+"""``fairmot track``: track a video, an image folder / MOT sequence or a camera (:class:`fairmot.Tracker`)."""
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
+from typing import Any
 
-from .validation import (ARCH, DEVICE, DTYPES, FRAME_SIZE, IMG_SIZE, POSITIVE_INT, SCORE_THRESHOLD, TRACK_BUFFER,
-                         parse_wxh)
+from ..validation import DTYPES
+from .common import _arch, _device, _track_buffer, _unit_float, parse_img_size
 
 logger = logging.getLogger("fairmot")
 
 
-# argparse types: the rules of fairmot.validation, shared with the Python constructors.
-#: ``"WxH"`` -> (W, H); both positive multiples of 32 (network input sizes).
-parse_img_size = IMG_SIZE.arg_type(parse_wxh)
-#: ``"WxH"`` -> (W, H); any positive size (frame sizes).
-parse_frame_size = FRAME_SIZE.arg_type(parse_wxh)
-_positive_int = POSITIVE_INT.arg_type(int)
-_unit_float = SCORE_THRESHOLD.arg_type(float)
-_track_buffer = TRACK_BUFFER.arg_type(int)
-_device = DEVICE.arg_type()
-_arch = ARCH.arg_type()
-
-
 def _cmd_track(args: argparse.Namespace) -> int:
     """Track a video / image folder / camera with a FairMOT network."""
-    from . import Tracker
-    from .tracking_run import TrackingRun
-    from .video import OFFICIAL_VIDEO_SIZE, TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
+    from ..io import OFFICIAL_VIDEO_SIZE, TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
+    from ..tracker import Tracker, TrackingRun
 
     try:
         from tqdm import tqdm
@@ -81,24 +68,9 @@ def _cmd_track(args: argparse.Namespace) -> int:
     return 130 if interrupted else 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
-
-    parser = argparse.ArgumentParser(prog="fairmot", description="FairMOT multi-object tracking")
-    parser.add_argument("--version", action="version", version=f"fairmot {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    parser.add_argument("--threads", type=_positive_int, default=None, metavar="N",
-                        help="CPU threads for the network (default: usable physical cores; FAIRMOT_THREADS=N|off)")
-    sub = parser.add_subparsers(dest="command")
-    from .demo import add_demo_arguments
-
-    demo = sub.add_parser(
-        "demo", help="render held-out synthetic crowds, track them with the built-in model, report MOT metrics",
-        description="The whole system with no downloads: renders held-out synthetic sequences, tracks them with the "
-                    "built-in model, writes an annotated video, MOT result files and metrics.csv, prints the metrics.")
-    add_demo_arguments(demo)
-
-    track = sub.add_parser(
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``fairmot track``; returns the sub-parser."""
+    track = subparsers.add_parser(
         "track", help="track people in a video, an image folder / MOT sequence, or a camera",
         description="Track a video file, a folder of images (a MOT sequence folder with seqinfo.ini too) or a "
                     "camera index with FairMOT; writes MOT Challenge lines and, optionally, an annotated video. "
@@ -133,62 +105,4 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     track.set_defaults(func=_cmd_track)
-
-    # Commands that live beside the code they drive: each module has ``add_command(subparsers)``.
-    import importlib
-
-    for module_name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # a command whose module is not part of this build
-            if not (exc.name == module_name or module_name.startswith(f"{exc.name}.")):
-                raise
-            continue
-        module.add_command(sub)
-    return parser
-
-
-#: Modules contributing a sub-command (imported when the parser is built: keep their top level light).
-_COMMAND_MODULES = (
-    "fairmot.eval",            # fairmot eval
-    "fairmot.data.convert",    # fairmot convert-labels
-    "fairmot.train.cli",       # fairmot train
-    "fairmot.export",          # fairmot export
-    "fairmot.data.synthetic",  # fairmot synth
-    "fairmot.bench",           # fairmot bench
-)
-
-
-#: Commands that run the network on torch: the thread policy (fairmot.threads) applies to them.
-_TORCH_COMMANDS = {"track", "bench", "demo", "train", "export"}
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(message)s")
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
-    try:
-        if args.command in _TORCH_COMMANDS:
-            from .threads import apply_thread_policy
-
-            policy = apply_thread_policy(args.threads)
-            logger.debug("CPU threads: %d (%s), OpenMP wait policy %s", policy.threads, policy.source,
-                         policy.wait_policy)
-        return int(args.func(args))
-    except (ValueError, TypeError, OSError, RuntimeError) as exc:
-        message = str(exc).strip() or type(exc).__name__
-        first, _, rest = message.partition("\n")
-        if rest and not args.verbose:
-            first = f"{first.rstrip(':')} (run with -v for details)"
-        print(f"fairmot: error: {first}", file=sys.stderr)
-        if rest and args.verbose:
-            print(rest, file=sys.stderr)
-        logger.debug("traceback:", exc_info=True)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return track

@@ -1,7 +1,7 @@
-"""Export of the FairMOT network to standard ONNX, and the ``fairmot export`` command.
+"""Export of the FairMOT network to standard ONNX (the command is :mod:`fairmot.cli.export`).
 
 The exported graph is the network only: input ``image`` (N x 3 x H x W, RGB in [0, 1], the
-letterboxed canvas of :mod:`fairmot.pipeline`) and one output per head, named after it and in
+letterboxed canvas of :mod:`fairmot.detection.preprocess`) and one output per head, named after it and in
 the network's head order (``hm``, ``wh``, ``id``, ``reg`` for FairMOT), holding the raw maps
 ``forward`` returns (no sigmoid, no normalisation). The deformable convolutions become ONNX
 ``DeformConv`` nodes (opset >= 19, see :mod:`fairmot.ops.onnx`); every other node is a standard
@@ -9,11 +9,10 @@ ONNX operator, so the file runs on ONNX Runtime >= 1.25, TensorRT or any runtime
 ``DeformConv``, without plugins. Decoding and association stay in Python
 (``fairmot.Tracker("model.onnx")``).
 
-The module's top level imports no torch or onnx: ``fairmot`` imports it to build its CLI.
+The module's top level imports no torch or onnx.
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
 import copy
 import json
@@ -27,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import onnx
     import torch
 
-__all__ = ["export_onnx", "add_command", "DEFAULT_OPSET", "INPUT_NAME"]
+__all__ = ["export_onnx", "DEFAULT_OPSET", "INPUT_NAME"]
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ DEFAULT_OPSET = 19
 INPUT_NAME = "image"
 #: Batch size of the example input of dynamic-batch exports (1 would be specialised by torch.export).
 _DYNAMIC_EXAMPLE_BATCH = 2
-#: Metadata keys written into exported models (read back by :class:`fairmot.onnx_backend.OnnxModel`).
+#: Metadata keys written into exported models (read back by :class:`fairmot.detection.onnx_runtime.OnnxModel`).
 META_IMG_SIZE = "fairmot.img_size"
 META_HEADS = "fairmot.heads"
 META_VERSION = "fairmot.version"
@@ -73,7 +72,7 @@ def _load_network(model_or_weights: ModelSource, arch: str | None) -> "torch.nn.
     import torch
 
     if model_or_weights is None:
-        from .weights import default_weights
+        from ..weights import default_weights
 
         model_or_weights = default_weights()
         logger.info("no weights given: exporting the built-in model %s", model_or_weights)
@@ -93,7 +92,7 @@ def _load_network(model_or_weights: ModelSource, arch: str | None) -> "torch.nn.
             raise ValueError(f"{path} is already an ONNX model; export takes a PyTorch checkpoint (.pth)")
         if not os.path.exists(path):
             raise FileNotFoundError(f"checkpoint not found: {path}")
-        from .models import load_model
+        from ..models import load_model
 
         net = load_model(path) if arch is None else load_model(path, arch=arch)
     else:
@@ -147,7 +146,7 @@ def _decoded_module(net: "torch.nn.Module", heads: list[str], K: int) -> "torch.
     import torch
     import torch.nn.functional as F
 
-    from .ops.decode import gather_feat, mot_decode_reference_ops
+    from ..ops.decode import gather_feat, mot_decode_reference_ops
 
     missing = [h for h in ("hm", "wh", "id") if h not in heads]
     if missing:
@@ -191,7 +190,7 @@ def _export_dynamo(module: "torch.nn.Module", example: "torch.Tensor", heads: li
                    dynamic_batch: bool) -> "onnx.ModelProto":
     import torch
 
-    from .ops.onnx import custom_translation_table
+    from ..ops.onnx import custom_translation_table
 
     dynamic_shapes = None
     if dynamic_batch:
@@ -213,7 +212,7 @@ def _export_torchscript(module: "torch.nn.Module", example: "torch.Tensor", head
     import onnx
     import torch
 
-    from .ops.onnx import register_torchscript_symbolic
+    from ..ops.onnx import register_torchscript_symbolic
 
     if not register_torchscript_symbolic():
         raise RuntimeError(f"torch {torch.__version__} has no TorchScript ONNX exporter; use dynamo=True")
@@ -277,14 +276,14 @@ def export_onnx(
     if img_size is not None:
         _check_img_size(img_size)
     opset = int(opset)
-    from .ops.onnx import MIN_OPSET
+    from ..ops.onnx import MIN_OPSET
 
     if opset < MIN_OPSET:
         raise ValueError(f"opset must be >= {MIN_OPSET} (the first opset with DeformConv), got {opset}")
     onnx = _require_onnx()
     import torch
 
-    from . import __version__
+    from .. import __version__
 
     net = _load_network(model_or_weights, arch)
     if img_size is None:
@@ -317,11 +316,11 @@ def export_onnx(
         raise RuntimeError(f"unexpected ONNX signature: inputs {graph_inputs}, outputs {graph_outputs}")
     if decode:
         channels = {name: int(c) for name, c in (getattr(net, "heads", None) or {}).items()}
-        described = (f"RGB in [0, 1], N x 3 x H x W, letterboxed (fairmot.pipeline); outputs the top-{K} decoded "
+        described = (f"RGB in [0, 1], N x 3 x H x W, letterboxed (fairmot.detection.preprocess); outputs the top-{K} decoded "
                      "centres: dets (x1, y1, x2, y2 at stride 4, score, class), inds, id_feature (L2-normalised)")
     else:
         channels = {o.name: o.type.tensor_type.shape.dim[1].dim_value for o in model.graph.output}
-        described = "RGB in [0, 1], N x 3 x H x W, letterboxed (fairmot.pipeline); outputs raw head maps at stride 4"
+        described = "RGB in [0, 1], N x 3 x H x W, letterboxed (fairmot.detection.preprocess); outputs raw head maps at stride 4"
     meta = {
         META_VERSION: __version__,
         META_IMG_SIZE: f"{w}x{h}",
@@ -334,7 +333,7 @@ def export_onnx(
     model.doc_string = f"FairMOT network exported by fairmot {__version__}"
     if check:
         onnx.checker.check_model(model, full_check=True)
-    from ._io import atomic_open
+    from .._io import atomic_open
 
     out = Path(path)
     if out.parent and not out.parent.exists():
@@ -343,78 +342,3 @@ def export_onnx(
         f.write(model.SerializeToString())
     logger.info("wrote %s (%.1f MB)", out, out.stat().st_size / 1e6)
     return out
-
-
-# ------------------------------------------------------------------------------------------ CLI
-
-
-def _cmd_export(args: argparse.Namespace) -> int:
-    """``fairmot export``: write the network as an ONNX file."""
-    if args.format != "onnx":  # pragma: no cover - argparse choices
-        raise ValueError(f"unsupported format {args.format!r}")
-    if args.weights is None:
-        logger.info("no --weights given: exporting the built-in model")
-    try:
-        path = export_onnx(args.weights, args.output, img_size=args.img_size, fp16=args.fp16,
-                           dynamic_batch=args.dynamic_batch, opset=args.opset, arch=args.arch,
-                           dynamo=args.exporter == "dynamo", decode=args.decode, K=args.K)
-    except ImportError as exc:
-        raise RuntimeError(str(exc)) from exc
-    import onnx
-
-    model = onnx.load(str(path), load_external_data=False)
-
-    def shape(v: Any) -> str:
-        return "x".join(d.dim_param or str(d.dim_value) for d in v.type.tensor_type.shape.dim)
-
-    elem = model.graph.input[0].type.tensor_type.elem_type
-    dtype = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.FLOAT16: "float16"}.get(
-        elem, onnx.TensorProto.DataType.Name(elem).lower())
-    n_deform = sum(1 for n in model.graph.node if n.op_type == "DeformConv")
-    print(f"onnx              {path} ({path.stat().st_size / 1e6:.1f} MB)")
-    print(f"opset             {max(o.version for o in model.opset_import if o.domain in ('', 'ai.onnx'))}")
-    print(f"input             {model.graph.input[0].name} {shape(model.graph.input[0])} {dtype}")
-    print(f"outputs           {', '.join(f'{o.name} {shape(o)}' for o in model.graph.output)}")
-    print(f"nodes             {len(model.graph.node)} ({n_deform} DeformConv)")
-    return 0
-
-
-def _opset(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer opset, got {text!r}") from None
-    if value < 19:
-        raise argparse.ArgumentTypeError(f"opset must be >= 19 (the first with DeformConv), got {value}")
-    return value
-
-
-def add_command(subparsers: Any) -> None:
-    """Register ``fairmot export`` on the CLI's sub-parsers."""
-    from .cli import parse_img_size
-
-    p = subparsers.add_parser(
-        "export", help="export the network to a standard ONNX file (DeformConv, opset 19+)",
-        description="Export the FairMOT network (no decoding) to ONNX: input 'image' (N x 3 x H x W RGB in [0, 1]), "
-                    "outputs hm, wh, id, reg (raw head maps). Deformable convolutions become standard DeformConv "
-                    "nodes, so ONNX Runtime >= 1.25 or TensorRT run the file without plugins; "
-                    "'fairmot track --weights model.onnx' tracks with it.")
-    p.add_argument("--weights", default=None,
-                   help="FairMOT checkpoint (.pth); default: the built-in model, when the package ships one")
-    p.add_argument("--arch", default=None, help="network architecture of the checkpoint (default: from the file)")
-    p.add_argument("--format", default="onnx", choices=["onnx"], help="output format (default: %(default)s)")
-    p.add_argument("--img-size", type=parse_img_size, default=None, metavar="WxH",
-                   help="network input size, multiples of 32 (default: the checkpoint's training size, else 1088x608)")
-    p.add_argument("--fp16", action="store_true", help="float16 weights, input and outputs (for GPU runtimes)")
-    p.add_argument("--dynamic-batch", action="store_true", help="symbolic batch dimension")
-    p.add_argument("--opset", type=_opset, default=DEFAULT_OPSET, help="ONNX opset, >= 19 (default: %(default)s)")
-    p.add_argument("--exporter", choices=["dynamo", "torchscript"], default="dynamo",
-                   help="torch.onnx exporter (default: %(default)s)")
-    p.add_argument("--decode", action="store_true",
-                   help="put the decoding in the graph too (standard MaxPool/Equal/Mul/TopK/Gather): outputs dets, "
-                        "inds, id_feature instead of the head maps (for runtimes outside fairmot)")
-    p.add_argument("-K", "--top-k", dest="K", type=int, default=500,
-                   help="decoded centres with --decode (default: %(default)s)")
-    p.add_argument("-o", "--output", default="fairmot.onnx", metavar="PATH",
-                   help="output file (default: %(default)s)")
-    p.set_defaults(func=_cmd_export)

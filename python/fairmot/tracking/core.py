@@ -13,9 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _tracker
-from .config import TrackerConfig
-from .validation import ASSOCIATION, NON_NEGATIVE_NUMBER, POSITIVE_NUMBER, SCORE_THRESHOLD, TRACK_BUFFER
+from .. import _tracker
+from ..config import TrackerConfig
+from ..validation import ASSOCIATION, NON_NEGATIVE_NUMBER, POSITIVE_NUMBER, SCORE_THRESHOLD, TRACK_BUFFER
 
 __all__ = [
     "JDETracker",
@@ -123,8 +123,17 @@ def fuse_motion(
 # ------------------------------------------------------------------ Kalman
 
 
+def _real(array: np.ndarray, name: str) -> np.ndarray:
+    """``array`` as float64; TypeError for anything but real numbers (complex values, strings,
+    objects), which a float64 conversion would silently truncate or parse."""
+    a = np.asarray(array)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {a.dtype}")
+    return a.astype(np.float64, copy=False)
+
+
 def _as_batch(array: np.ndarray, single_ndim: int, name: str) -> tuple[np.ndarray, bool]:
-    a = np.asarray(array, dtype=np.float64)
+    a = _real(array, name)
     if a.ndim == single_ndim:
         return a[None], True
     if a.ndim == single_ndim + 1:
@@ -171,7 +180,7 @@ class KalmanFilter:
         """Correct the state with an ``xyah`` measurement."""
         m, single = _as_batch(mean, 1, "mean")
         c = _as_batch(covariance, 2, "covariance")[0]
-        z = np.asarray(measurement, dtype=np.float64)
+        z = _real(measurement, "measurement")
         if single and z.ndim == 1:
             z = z[None]
         m2, c2 = _tracker.kf_update(m, c, z)
@@ -193,7 +202,7 @@ class KalmanFilter:
         """
         m, single = _as_batch(mean, 1, "mean")
         c = _as_batch(covariance, 2, "covariance")[0]
-        z = np.asarray(measurements, dtype=np.float64)
+        z = _real(measurements, "measurements")
         if z.ndim != 2 or z.shape[1] != 4:
             raise ValueError(f"measurements must have shape (M, 4), got {z.shape}")
         if metric == "maha":

@@ -1,0 +1,159 @@
+"""The per-frame detector: letterbox -> network -> decoding -> detections in frame pixels.
+
+``Detector.detect(frame_bgr)`` returns what the official ``JDETracker.update`` computes
+before association (docs/official_behaviour.md §2, §3): boxes (N, 4) float32
+``x1, y1, x2, y2`` in frame pixels,
+scores (N,) float32, embeddings (N, D) float32 L2-normalised, for the N decoded centres with
+``score > conf_thres`` (in decode order). Only the K decoded rows leave the device.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..ops import gather_embeddings, mot_decode
+from .postprocess import map_to_frame
+from .preprocess import letterbox, to_input_tensor, to_input_tensor_on, unit_lut
+
+__all__ = ["Detector", "resolve_device"]
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """"auto" -> the first CUDA device when available, else the CPU."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available")
+    return dev
+
+
+class Detector:
+    """FairMOT network + decoding for one frame at a time.
+
+    Args:
+        model: a FairMOT network returning ``{'hm', 'wh', 'id', 'reg'}`` (see fairmot.models), or a
+            network backend: a callable mapping an (N, 3, H, W) float32 numpy batch to
+            ``{head: numpy map}``, with a ``heads`` dict ``{name: channels}`` and optionally an
+            ``img_size`` it was built for (e.g. :class:`fairmot.detection.onnx_runtime.OnnxModel`, ONNX Runtime).
+            A backend runs where it was set up to; its outputs are decoded on the CPU.
+        img_size: network input (width, height), multiples of 32 (official 1088x608).
+        conf_thres: keep decoded centres with score > conf_thres (strict, float32).
+        K: number of decoded centres (official 500).
+        device: "auto", "cpu", "cuda", "cuda:1", ... (the model is moved there; torch networks only).
+        dtype: torch.float32, or float16/bfloat16 on CUDA (autocast for the network; torch networks only).
+        ltrb: the wh head predicts (l, t, r, b) distances (4 channels) or (w, h).
+    """
+
+    def __init__(self, model: torch.nn.Module | Any, img_size: tuple[int, int] = (1088, 608), conf_thres: float = 0.4,
+                 K: int = 500, device: str | torch.device = "auto", dtype: torch.dtype = torch.float32,
+                 ltrb: bool | None = None, channels_last: bool = True) -> None:
+        w, h = img_size
+        if w % 32 or h % 32 or w <= 0 or h <= 0:
+            raise ValueError(f"img_size must be positive multiples of 32, got {w}x{h}")
+        self.img_size = (w, h)
+        self.conf_thres = float(conf_thres)
+        self.K = int(K)
+        self.backend = None if isinstance(model, torch.nn.Module) else model
+        self._lut = None  # x / 255 table on the device (CUDA pre-processing)
+        if self.backend is not None:
+            self._init_backend(model, dtype)
+        else:
+            self.device = resolve_device(device)
+            if dtype not in (torch.float32, torch.float16, torch.bfloat16):
+                raise ValueError(f"dtype must be float32, float16 or bfloat16, got {dtype}")
+            if dtype != torch.float32 and self.device.type != "cuda":
+                raise ValueError(f"{dtype} inference needs a CUDA device (got {self.device})")
+            self.dtype = dtype
+            self.model = model.eval().to(self.device)
+            if channels_last:
+                self.model = self.model.to(memory_format=torch.channels_last)
+            self.channels_last = channels_last
+        if ltrb is None:
+            ltrb = self._wh_channels() == 4
+        self.ltrb = ltrb
+
+    def _init_backend(self, backend: Any, dtype: torch.dtype) -> None:
+        """Set up a non-torch network backend (see the class docstring)."""
+        if not callable(backend) or not isinstance(getattr(backend, "heads", None), dict):
+            raise TypeError(f"model must be a torch.nn.Module or a backend (callable with a 'heads' dict), "
+                            f"got {type(backend).__name__}")
+        if dtype != torch.float32:
+            raise ValueError(f"dtype {dtype} applies to torch networks; a backend's precision is fixed when it is "
+                             "built (e.g. fairmot export --fp16)")
+        size = getattr(backend, "img_size", None)
+        if size is not None and tuple(size) != self.img_size:
+            raise ValueError(f"{backend!r} takes {size[0]}x{size[1]} input, not {self.img_size[0]}x{self.img_size[1]}:"
+                             f" use img_size=({size[0]}, {size[1]}) (--img-size {size[0]}x{size[1]})")
+        self.model = backend
+        self.device = torch.device("cpu")  # where the outputs are decoded
+        self.dtype = torch.float32
+        self.channels_last = False
+
+    def _wh_channels(self) -> int:
+        if self.backend is not None:
+            return int(self.backend.heads.get("wh", 4))
+        head = getattr(self.model, "wh", None)
+        last = head[-1] if isinstance(head, torch.nn.Sequential) else head
+        return int(getattr(last, "out_channels", 4))
+
+    @torch.inference_mode()
+    def forward(self, blob: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Raw network outputs for a (1, 3, H, W) float32 blob."""
+        if self.backend is not None:
+            maps = self.backend(blob.cpu().numpy() if isinstance(blob, torch.Tensor) else np.asarray(blob))
+            return {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in maps.items()}
+        blob = blob.to(self.device, non_blocking=True)
+        if self.channels_last:
+            blob = blob.contiguous(memory_format=torch.channels_last)
+        if self.dtype == torch.float32:
+            out = self.model(blob)
+        else:
+            with torch.autocast(device_type="cuda", dtype=self.dtype):
+                out = self.model(blob)
+        if isinstance(out, (list, tuple)):
+            out = out[-1]
+        return {k: v.float() for k, v in out.items()}
+
+    @torch.inference_mode()
+    def detect(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Detections of one BGR frame: boxes (N, 4) px, scores (N,), embeddings (N, D), float32."""
+        if not isinstance(frame_bgr, np.ndarray) or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
+            raise ValueError(f"expected an (H, W, 3) BGR frame, got {getattr(frame_bgr, 'shape', type(frame_bgr))}")
+        if frame_bgr.dtype != np.uint8:
+            raise TypeError(f"expected a uint8 frame, got {frame_bgr.dtype}")
+        h0, w0 = frame_bgr.shape[:2]
+        canvas, _, _, _ = letterbox(frame_bgr, *self.img_size)
+        return self.decode(self.forward(self.blob(canvas)), (w0, h0))
+
+    def blob(self, canvas_bgr: np.ndarray) -> torch.Tensor:
+        """The network input (1, 3, H, W) float32 RGB / 255 of a letterboxed uint8 BGR canvas.
+
+        On a CUDA device only the uint8 canvas is uploaded and converted there (same values);
+        otherwise it is built on the CPU as the official code does.
+        """
+        if self.backend is None and self.device.type == "cuda":
+            if self._lut is None:
+                self._lut = unit_lut(self.device)
+            return to_input_tensor_on(canvas_bgr, self.device, self._lut)
+        return to_input_tensor(canvas_bgr)
+
+    def decode(self, out: dict[str, Any], frame_wh: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Decode raw head outputs of one image into frame-pixel detections
+        (docs/official_behaviour.md §3)."""
+        hm = out["hm"].sigmoid()
+        dets, inds = mot_decode(hm, out["wh"], out.get("reg"), ltrb=self.ltrb, K=self.K)
+        emb = gather_embeddings(out["id"], inds)
+        dets = dets[0].cpu().numpy().astype(np.float32)
+        emb = emb[0].cpu().numpy().astype(np.float32)
+        boxes = map_to_frame(dets[:, :4], frame_wh, self.img_size)
+        scores = dets[:, 4]
+        keep = scores > np.float32(self.conf_thres)
+        return boxes[keep], scores[keep], emb[keep]

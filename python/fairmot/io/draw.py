@@ -1,0 +1,104 @@
+"""Drawing tracks on frames, official ``plot_tracking`` style: identity colours, ids, trails."""
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .._io import import_cv2
+from .mot import ids_tlwh
+
+__all__ = ["id_color", "TrackTrails", "draw_tracks"]
+
+
+def _cv2():
+    return import_cv2("fairmot.io.draw")
+
+
+def id_color(track_id: int) -> tuple[int, int, int]:
+    """The official stable BGR colour of a track id (``plot_tracking``'s ``get_color``)."""
+    idx = int(track_id) * 3
+    return ((37 * idx) % 255, (17 * idx) % 255, (29 * idx) % 255)
+
+
+class TrackTrails(dict):
+    """Past box centres per id, for :func:`draw_tracks`: ``{id: deque[(x, y)]}``.
+
+    ``update(tracks)`` appends this frame's centres (at most ``length`` per id) and forgets ids
+    not seen for more than ``max_age`` updates.
+    """
+
+    def __init__(self, length: int = 30, max_age: int = 30) -> None:
+        super().__init__()
+        self.length = int(length)
+        self.max_age = int(max_age)
+        self._last_seen: dict[int, int] = {}
+        self._t = 0
+
+    def update(self, tracks: Any) -> "TrackTrails":
+        self._t += 1
+        ids, tlwh = ids_tlwh(tracks)
+        for tid, (x, y, w, h) in zip(ids.tolist(), tlwh.tolist()):
+            self.setdefault(tid, deque(maxlen=self.length)).append((x + w / 2.0, y + h / 2.0))
+            self._last_seen[tid] = self._t
+        for tid in [t for t, seen in self._last_seen.items() if self._t - seen > self.max_age]:
+            self.pop(tid, None)
+            del self._last_seen[tid]
+        return self
+
+
+
+def draw_tracks(frame: np.ndarray, tracks: Any, trails: Mapping[int, Sequence[tuple[float, float]]] | None = None,
+                frame_index: int | None = None, fps: float | None = None, copy: bool = True) -> np.ndarray:
+    """Draw tracks on a BGR frame, official ``plot_tracking`` style.
+
+    Args:
+        frame: (H, W, 3) uint8 BGR image.
+        tracks: a :class:`fairmot.Tracks` (anything with ``ids`` (M,) and ``tlwh`` (M, 4)).
+        trails: optional ``{id: [(x, y), ...]}`` past centres (e.g. a :class:`TrackTrails`), drawn
+            as polylines in the id's colour.
+        frame_index, fps: optional header text ("frame: N  fps: F  num: M").
+        copy: draw on a copy (default) or in place.
+
+    Returns the annotated image (same shape and dtype as ``frame``).
+    """
+    cv2 = _cv2()
+    if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 BGR frame, got {getattr(frame, 'shape', type(frame))}")
+    img = np.ascontiguousarray(frame.copy() if copy else frame)
+    ids, tlwh = ids_tlwh(tracks)
+    width = img.shape[1]
+    text_scale = max(1.0, width / 1600.0)
+    thickness = max(1, int(width / 500.0))
+    font_scale = 0.5 * text_scale
+    if trails:
+        for tid, pts in trails.items():
+            if len(pts) < 2:
+                continue
+            poly = np.round(np.asarray(list(pts), dtype=np.float64)).astype(np.int32).reshape(-1, 1, 2)
+            cv2.polylines(img, [poly], False, id_color(tid), thickness, cv2.LINE_AA)
+    for tid, (x, y, w, h) in zip(ids.tolist(), tlwh.tolist()):
+        if not all(math.isfinite(v) for v in (x, y, w, h)):
+            continue
+        color = id_color(tid)
+        p1 = (int(round(x)), int(round(y)))
+        p2 = (int(round(x + w)), int(round(y + h)))
+        cv2.rectangle(img, p1, p2, color, thickness)
+        label = str(int(tid))
+        (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_PLAIN, font_scale * 2, thickness)
+        ty = max(p1[1], th + 2)
+        cv2.rectangle(img, (p1[0], ty - th - 2), (p1[0] + tw + 2, ty + base - 2), color, -1)
+        cv2.putText(img, label, (p1[0] + 1, ty - 1), cv2.FONT_HERSHEY_PLAIN, font_scale * 2, (255, 255, 255),
+                    thickness, cv2.LINE_AA)
+    if frame_index is not None or fps is not None:
+        parts = []
+        if frame_index is not None:
+            parts.append(f"frame: {int(frame_index)}")
+        if fps is not None:
+            parts.append(f"fps: {fps:.1f}")
+        parts.append(f"num: {len(ids)}")
+        cv2.putText(img, "  ".join(parts), (0, int(15 * text_scale)), cv2.FONT_HERSHEY_PLAIN, text_scale,
+                    (0, 0, 255), thickness)
+    return img

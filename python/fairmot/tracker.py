@@ -1,0 +1,249 @@
+"""The end-to-end video tracker: ``fairmot.Tracker`` (frame -> tracks), ``fairmot.track_video`` and
+``TrackingRun``, the per-frame loop of ``fairmot track`` / ``fairmot demo`` that records what it produces."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+from .config import TrackerConfig
+from .tracking import JDETracker
+from .validation import (ARCH, ASSOCIATION, DEVICE, DTYPE, IMG_SIZE, NON_NEGATIVE_NUMBER, POSITIVE_INT,
+                         POSITIVE_NUMBER, SCORE_THRESHOLD, TRACK_BUFFER, check_optional, check_weights)
+from .io.draw import TrackTrails, draw_tracks
+from .io.mot import format_mot_lines
+from .io.sources import OFFICIAL_VIDEO_SIZE
+from .io.writer import VideoWriter
+
+__all__ = ["Tracker", "FrameTracks", "track_video", "filter_tracks", "TrackingRun"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FrameTracks:
+    """Tracks of one frame after the official output filter.
+
+    ids (M,) int64; tlwh (M, 4) float64 ``x1, y1, w, h`` in frame pixels; scores (M,) float64.
+    """
+
+    ids: np.ndarray
+    tlwh: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+
+def filter_tracks(ids: np.ndarray, tlwh: np.ndarray, scores: np.ndarray, min_box_area: float = 100.0,
+                  max_aspect_ratio: float = 1.6) -> FrameTracks:
+    """The official ``track.py`` filter: keep w * h > min_box_area and not w / h > max_aspect_ratio."""
+    w, h = tlwh[:, 2], tlwh[:, 3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        keep = (w * h > min_box_area) & ~(w / h > max_aspect_ratio)
+    return FrameTracks(ids[keep], tlwh[keep], scores[keep])
+
+
+class Tracker:
+    """FairMOT on a stream of frames: network, decoding and association.
+
+    Args:
+        weights: path to a FairMOT checkpoint (official ``.pth`` layout), or a model. ``None``
+            uses the built-in model shipped with the package (when available; trained on synthetic
+            scenes only, it finds few people on real footage and logs a warning saying so: pass real
+            weights such as ``fairmot_dla34.pth``, see README "Models"). A path ending in
+            ``.onnx`` (a network written by ``fairmot export``) runs the network with ONNX Runtime
+            (``pip install 'fairmot[onnx]'``, onnxruntime >= 1.25) with the same pre-processing,
+            decoding and association; a :class:`fairmot.detection.onnx_runtime.OnnxModel` is accepted too.
+            For ONNX files, ``arch`` is unused, ``img_size`` None means the file's input size,
+            ``device`` picks the ONNX Runtime provider and ``dtype`` must be "float32" (the file
+            keeps the precision it was exported with).
+        arch: network architecture of the checkpoint ("dla34", "dla34_tiny"); None: as recorded in
+            the checkpoint, else "dla34". A name that contradicts the checkpoint is an error.
+        img_size: network input (width, height); None: the checkpoint's ``meta['img_size']`` (the
+            built-in model's training size), else the official 1088x608 (also 864x480, 576x320).
+        conf_thres: detection threshold (official 0.4).
+        device: "auto", "cpu" or "cuda[:i]".
+        dtype: "float32", or "float16" / "bfloat16" on GPU.
+        track_buffer, frame_rate: association buffer (frames at 30 fps) and stream frame rate.
+        min_box_area, max_aspect_ratio: the official output filter (100, 1.6); None disables.
+        association: "default" (official) or "byte".
+        K: decoded centres per frame (official 500).
+
+    Every argument is checked first with the rules of ``fairmot track``'s options
+    (:mod:`fairmot.validation`): ``TypeError`` / ``ValueError`` naming the argument and the value.
+    """
+
+    def __init__(self, weights=None, arch: str | None = None, img_size: tuple[int, int] | None = None,
+                 conf_thres: float = TrackerConfig.conf_thres, device: str = "auto", dtype: str = "float32",
+                 track_buffer: int = TrackerConfig.track_buffer, frame_rate: float = TrackerConfig.frame_rate,
+                 min_box_area: float | None = TrackerConfig.min_box_area,
+                 max_aspect_ratio: float | None = TrackerConfig.max_aspect_ratio, association: str = "default",
+                 K: int = 500) -> None:
+        # the rules of fairmot track's options (fairmot.validation), before anything is loaded
+        weights = check_weights(weights)
+        arch = check_optional(ARCH, arch, "arch")
+        img_size = check_optional(IMG_SIZE, img_size, "img_size")
+        conf_thres = SCORE_THRESHOLD(conf_thres, "conf_thres")
+        device = DEVICE(device, "device")
+        dtype = DTYPE(dtype, "dtype")
+        track_buffer = TRACK_BUFFER(track_buffer, "track_buffer")
+        frame_rate = POSITIVE_NUMBER(frame_rate, "frame_rate")
+        min_box_area = check_optional(NON_NEGATIVE_NUMBER, min_box_area, "min_box_area")
+        max_aspect_ratio = check_optional(POSITIVE_NUMBER, max_aspect_ratio, "max_aspect_ratio")
+        association = ASSOCIATION(association, "association")
+        K = POSITIVE_INT(K, "K")
+
+        import torch
+
+        from .detection.detector import Detector
+        from .models import load_model
+
+        if weights is None:
+            from .weights import default_weights
+
+            weights = default_weights()  # load_model warns that it is the synthetic-only built-in model
+        if isinstance(weights, torch.nn.Module):
+            model = weights
+        elif _is_onnx_model(weights):
+            model = _onnx_model(weights, device, dtype)
+            if img_size is None and model.img_size is not None:
+                img_size = model.img_size
+        else:
+            if not os.path.exists(weights):
+                raise FileNotFoundError(f"checkpoint not found: {weights}")
+            model = load_model(weights, arch=arch)
+        if img_size is None:
+            meta_size = getattr(model, "checkpoint_meta", {}).get("img_size")
+            img_size = tuple(int(v) for v in meta_size) if meta_size else (1088, 608)
+        dtypes = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+        self.detector = Detector(model, img_size=img_size, conf_thres=conf_thres, K=K, device=device,
+                                 dtype=dtypes[dtype])
+        self.association = JDETracker(conf_thres=conf_thres, track_buffer=track_buffer, frame_rate=frame_rate,
+                                      association=association)
+        self.min_box_area = min_box_area
+        self.max_aspect_ratio = max_aspect_ratio
+
+    @property
+    def frame_id(self) -> int:
+        return self.association.frame_id
+
+    def reset(self) -> None:
+        """Start a new stream (ids restart at 1)."""
+        self.association.reset()
+
+    def update(self, frame_bgr: np.ndarray) -> FrameTracks:
+        """Track one BGR uint8 frame (H, W, 3); returns this frame's (filtered) tracks."""
+        boxes, scores, emb = self.detector.detect(frame_bgr)
+        return self.output(self.association.update(boxes, scores, emb))
+
+    def output(self, res) -> FrameTracks:
+        """The tracks a ``JDETracker.update`` result reports after the official output filter
+        (``min_box_area`` / ``max_aspect_ratio``; None disables either)."""
+        if self.min_box_area is None and self.max_aspect_ratio is None:
+            return FrameTracks(res.ids, res.tlwh, res.scores)
+        return filter_tracks(res.ids, res.tlwh, res.scores,
+                             -np.inf if self.min_box_area is None else self.min_box_area,
+                             np.inf if self.max_aspect_ratio is None else self.max_aspect_ratio)
+
+
+def _is_onnx_model(weights) -> bool:
+    """An ONNX Runtime network: an ``OnnxModel`` or a path ending in ``.onnx``."""
+    if isinstance(weights, (str, os.PathLike)):
+        return os.fspath(weights).lower().endswith(".onnx")
+    return type(weights).__name__ == "OnnxModel" and callable(weights)
+
+
+def _onnx_model(weights, device: str, dtype: str):
+    """Load an exported network with ONNX Runtime (or pass an ``OnnxModel`` through)."""
+    from .detection.onnx_runtime import OnnxModel
+
+    if dtype != "float32":
+        raise ValueError(f"dtype {dtype!r} does not apply to ONNX models: their precision is fixed at export "
+                         "(fairmot export --fp16)")
+    if isinstance(weights, OnnxModel):
+        return weights
+    if not os.path.exists(weights):
+        raise FileNotFoundError(f"ONNX model not found: {weights}")
+    return OnnxModel(weights, device=device)
+
+
+def track_video(source, weights=None, video_size: tuple[int, int] | None = OFFICIAL_VIDEO_SIZE,
+                **kwargs) -> Iterator[tuple[int, np.ndarray, FrameTracks]]:
+    """Track a video file, a folder of frames or a camera index.
+
+    Yields (frame_index starting at 1, frame_bgr, FrameTracks). Video frames are resized to
+    ``video_size`` first, 1920x1080 by default as the official demo does (boxes are then in that
+    space); ``video_size=None`` keeps the native size. Image folders and cameras are never resized.
+    Other keyword arguments go to :class:`Tracker`; the frame rate defaults to the source's, as the
+    official code gives it to the tracker: the container FPS rounded to an int, or ``frameRate``
+    of a MOT ``seqinfo.ini``.
+    """
+    from .io.sources import open_source, prefetch
+
+    src = open_source(source, video_size=video_size)
+    kwargs.setdefault("frame_rate", src.frame_rate)
+    tracker = Tracker(weights, **kwargs)
+    for index, frame in enumerate(prefetch(src), start=1):  # the next frames are read meanwhile
+        yield index, frame, tracker.update(frame)
+
+
+@dataclass
+class TrackingRun:
+    """Feeds frames to ``tracker.update`` and keeps the results.
+
+    The state is updated frame by frame, so whatever was tracked before an exception (for
+    example ``KeyboardInterrupt``) is still in ``lines`` / ``frames`` when it propagates.
+
+    Attributes:
+        tracker: anything with ``update(frame_bgr) -> tracks`` (``fairmot.Tracker``).
+        writer: annotated frames go here when given (boxes coloured by id, labels, fps).
+        trails: track centre trails drawn on the annotated frames when given.
+        bar: a tqdm progress bar to annotate with the number of tracks (optional).
+        lines: MOT Challenge result lines, frames numbered from 1.
+        ids_seen: every track id reported so far.
+        frames: frames tracked.
+        elapsed: seconds spent in ``tracker.update`` (network + decoding + association).
+    """
+
+    tracker: Any
+    writer: VideoWriter | None = None
+    trails: TrackTrails | None = None
+    bar: Any = None
+    lines: list[str] = field(default_factory=list)
+    ids_seen: set[int] = field(default_factory=set)
+    frames: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def fps(self) -> float:
+        """Frames per second of ``tracker.update`` so far (NaN before the first frame)."""
+        return self.frames / self.elapsed if self.elapsed > 0 else float("nan")
+
+    def step(self, frame_bgr: np.ndarray) -> Any:
+        """Track one frame, record its lines and draw it; returns the tracker's result."""
+        t0 = time.perf_counter()
+        tracks = self.tracker.update(frame_bgr)
+        self.elapsed += time.perf_counter() - t0
+        self.frames += 1
+        self.lines.extend(format_mot_lines(self.frames, tracks))
+        self.ids_seen.update(int(i) for i in tracks.ids)
+        if self.bar is not None:
+            self.bar.set_postfix(tracks=len(tracks), refresh=False)
+        if self.writer is not None:
+            if self.trails is not None:
+                self.trails.update(tracks)
+            fps = self.fps if self.elapsed > 0 else None
+            self.writer.write(draw_tracks(frame_bgr, tracks, trails=self.trails, frame_index=self.frames,
+                                          fps=fps, copy=False))
+        return tracks
+
+    def run(self, frames: Iterable[np.ndarray]) -> "TrackingRun":
+        """Track every frame of ``frames``; returns ``self``."""
+        for frame in frames:
+            self.step(frame)
+        return self
