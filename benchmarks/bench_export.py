@@ -2,10 +2,10 @@
 
 One group per device, the implementations side by side:
 
-* ``pytorch``: the DLA-34 network as :class:`fairmot.detector.Detector` runs it (eager,
+* ``pytorch``: the DLA-34 network as :class:`fairmot.detection.Detector` runs it (eager,
   ``inference_mode``, channels-last, ``torch.ops.fairmot.deform_conv2d``), float32;
 * ``onnxruntime``: the same weights exported by :func:`fairmot.export.export_onnx` (standard
-  ``DeformConv``, opset 19) and run by :class:`fairmot.onnx_backend.OnnxModel`, float32.
+  ``DeformConv``, opset 19) and run by :class:`fairmot.detection.OnnxModel`, float32.
 
 Random weights, with random (non-zero) deformable offsets so that both sides really sample
 bilinearly. Time per forward of one 1 x 3 x 608 x 1088 image; the ratio ONNX Runtime /
@@ -71,7 +71,7 @@ def _require(device: str, impl: str) -> None:
 @pytest.mark.parametrize("impl", IMPLS)
 def test_network_forward(benchmark, network, onnx_file, impl, device):
     _require(device, impl)
-    from fairmot.detector import Detector
+    from fairmot.detection.detector import Detector
 
     benchmark.group = f"FairMOT network forward 1x3x{IMG_SIZE[1]}x{IMG_SIZE[0]} {device}"
     x = torch.rand(1, 3, IMG_SIZE[1], IMG_SIZE[0], generator=torch.Generator().manual_seed(0))
@@ -84,7 +84,7 @@ def test_network_forward(benchmark, network, onnx_file, impl, device):
             sync()
             return out
     else:
-        from fairmot.onnx_backend import OnnxModel
+        from fairmot.detection.onnx_runtime import OnnxModel
 
         model = OnnxModel(onnx_file, device=device)
         blob = x.numpy()
@@ -109,7 +109,7 @@ def test_network_forward(benchmark, network, onnx_file, impl, device):
 
 def test_outputs_agree(network, onnx_file):
     """Not a timing: the two implementations agree at this size (max abs difference in extra output)."""
-    from fairmot.onnx_backend import OnnxModel
+    from fairmot.detection.onnx_runtime import OnnxModel
 
     x = torch.rand(1, 3, IMG_SIZE[1], IMG_SIZE[0], generator=torch.Generator().manual_seed(0))
     with torch.inference_mode():

@@ -31,9 +31,9 @@ torch = pytest.importorskip("torch")
 tv_ops = pytest.importorskip("torchvision.ops")
 
 import fairmot  # noqa: E402
-from fairmot.detector import Detector  # noqa: E402
+from fairmot.detection.detector import Detector  # noqa: E402
 from fairmot.ops import DCN  # noqa: E402
-from fairmot.pipeline import letterbox, to_input_tensor  # noqa: E402
+from fairmot.detection.preprocess import letterbox, to_input_tensor  # noqa: E402
 from fairmot.tracking import JDETracker  # noqa: E402
 
 IMG_SIZE = (1088, 608)

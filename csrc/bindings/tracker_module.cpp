@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "fairmot/tracker/defaults.hpp"
 #include "fairmot/tracker/distances.hpp"
 #include "fairmot/tracker/jde_tracker.hpp"
 #include "fairmot/tracker/kalman_filter.hpp"
@@ -523,6 +524,25 @@ py::dict lapjv_kernels_for_tests(py::array_t<double, py::array::c_style | py::ar
 PYBIND11_MODULE(_tracker, m) {
   m.doc() = "fairmot._tracker: numpy bindings of the torch-free C++ tracker core";
 
+  // The one home of the defaults (fairmot/tracker/defaults.hpp) and of the chi-square table
+  // (fairmot/tracker/kalman_filter.hpp), read by fairmot.config and fairmot.tracking.
+  py::dict tracker_defaults;
+  tracker_defaults["conf_thres"] = defaults::kConfThres;
+  tracker_defaults["track_buffer"] = defaults::kTrackBuffer;
+  tracker_defaults["frame_rate"] = defaults::kFrameRate;
+  tracker_defaults["association"] = defaults::kAssociation;
+  tracker_defaults["match_thres"] = defaults::kMatchThres;
+  tracker_defaults["low_thres"] = defaults::kLowThres;
+  tracker_defaults["fuse_lambda"] = defaults::kFuseLambda;
+  tracker_defaults["min_box_area"] = defaults::kMinBoxArea;
+  tracker_defaults["max_aspect_ratio"] = defaults::kMaxAspectRatio;
+  m.attr("DEFAULTS") = tracker_defaults;
+  py::dict chi2inv95;
+  for (int dof = 1; dof < static_cast<int>(sizeof(kalman::kChi2Inv95) / sizeof(double)); ++dof) {
+    chi2inv95[py::int_(dof)] = kalman::kChi2Inv95[dof];
+  }
+  m.attr("CHI2INV95") = chi2inv95;
+
   static PyMethodDef lapjv_def = {
       "lapjv", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(&lapjv_fastcall)),
       METH_FASTCALL | METH_KEYWORDS,
@@ -544,7 +564,7 @@ PYBIND11_MODULE(_tracker, m) {
   m.def("iou_distance", &py_iou_distance, py::arg("boxes_a"), py::arg("boxes_b"));
   m.def("embedding_distance", &py_embedding_distance, py::arg("track_features"), py::arg("detection_features"));
   m.def("fuse_motion", &py_fuse_motion, py::arg("cost"), py::arg("mean"), py::arg("covariance"),
-        py::arg("measurements"), py::arg("only_position") = false, py::arg("lambda_") = 0.98);
+        py::arg("measurements"), py::arg("only_position") = false, py::arg("lambda_") = defaults::kFuseLambda);
   m.def("kf_initiate", &py_kf_initiate, py::arg("measurement"));
   m.def("kf_predict", &py_kf_predict, py::arg("mean"), py::arg("covariance"));
   m.def("kf_project", &py_kf_project, py::arg("mean"), py::arg("covariance"));
@@ -564,8 +584,9 @@ PYBIND11_MODULE(_tracker, m) {
              o.low_thres = low_thres;
              return std::make_unique<JDETracker>(o);
            }),
-           py::arg("conf_thres") = 0.4, py::arg("track_buffer") = 30, py::arg("frame_rate") = 30.0,
-           py::arg("association") = "default", py::arg("match_thres") = 0.4, py::arg("low_thres") = 0.2)
+           py::arg("conf_thres") = defaults::kConfThres, py::arg("track_buffer") = defaults::kTrackBuffer,
+           py::arg("frame_rate") = defaults::kFrameRate, py::arg("association") = defaults::kAssociation,
+           py::arg("match_thres") = defaults::kMatchThres, py::arg("low_thres") = defaults::kLowThres)
       .def("update", &tracker_update, py::arg("boxes"), py::arg("scores"), py::arg("embeddings"))
       // reset and the state getters lock the instance; they wait for a running update (which
       // holds the lock without the GIL) with the GIL released, so other threads keep running.

@@ -106,14 +106,14 @@ def benchmark(tracker, frames: Sequence[np.ndarray], n_frames: int = 100, warmup
         out = det.forward(blob)
         sync()
         t2 = clock()
-        boxes, scores, emb = det.decode(out, (w0, h0))
+        dets = det.decode(out, (w0, h0))
         t3 = clock()
-        tracker.output(assoc.update(boxes, scores, emb))
+        tracker.output(assoc.update(dets))
         t4 = clock()
         if k >= warmup:
             for name, dt in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
                 result.stages[name].append(1e3 * dt)
-            result.detections.append(int(len(scores)))
+            result.detections.append(len(dets))
 
     tracker.reset()
     for k, frame in enumerate(itertools.islice(itertools.cycle(frames), warmup + n_frames)):

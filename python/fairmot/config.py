@@ -1,17 +1,52 @@
-"""Default settings, in one place, equal to the official FairMOT values (docs/official_behaviour.md §8)."""
+"""Default settings, each in one place, equal to the official FairMOT values (docs/official_behaviour.md §8).
+
+The tracker's defaults live in the C++ header ``csrc/tracker/include/fairmot/tracker/defaults.hpp``;
+the bindings expose them as ``fairmot._tracker.DEFAULTS`` and :class:`TrackerConfig` reads them from
+there, so the C++ core, its bindings, the Python API and the CLI share one set of numbers.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from . import _tracker
+
+__all__ = ["TrackerConfig", "TRACKER_DEFAULTS", "INPUT_STRIDE", "DEFAULT_IMG_SIZE", "DEFAULT_K", "DOWN_RATIO",
+           "MIN_ONNXRUNTIME_VERSION", "is_valid_img_size"]
+
+#: The tracker defaults of ``defaults.hpp`` (``fairmot._tracker.DEFAULTS``), as a plain dict.
+TRACKER_DEFAULTS: dict[str, Any] = dict(_tracker.DEFAULTS)
 
 
 @dataclass(frozen=True)
 class TrackerConfig:
-    """Association defaults (official ``opts.py`` and ``multitracker.py``)."""
+    """Association defaults (official ``opts.py`` and ``multitracker.py``), read from ``defaults.hpp``."""
 
-    conf_thres: float = 0.4
-    track_buffer: int = 30
-    frame_rate: float = 30.0
-    match_thres: float = 0.4  # embedding + motion stage
-    low_thres: float = 0.2  # byte mode only
-    min_box_area: float = 100.0  # track.py output filter: keep w*h > min_box_area
-    max_aspect_ratio: float = 1.6  # track.py output filter: drop w/h > 1.6
+    conf_thres: float = float(TRACKER_DEFAULTS["conf_thres"])
+    track_buffer: int = int(TRACKER_DEFAULTS["track_buffer"])
+    frame_rate: float = float(TRACKER_DEFAULTS["frame_rate"])
+    match_thres: float = float(TRACKER_DEFAULTS["match_thres"])  # embedding + motion stage
+    low_thres: float = float(TRACKER_DEFAULTS["low_thres"])  # byte mode only
+    #: track.py output filter: keep w*h > min_box_area
+    min_box_area: float = float(TRACKER_DEFAULTS["min_box_area"])
+    #: track.py output filter: drop w/h > max_aspect_ratio
+    max_aspect_ratio: float = float(TRACKER_DEFAULTS["max_aspect_ratio"])
+    association: str = str(TRACKER_DEFAULTS["association"])  # "default" or "byte"
+    fuse_lambda: float = float(TRACKER_DEFAULTS["fuse_lambda"])  # appearance weight of fuse_motion
+
+
+#: Network input sizes are multiples of this (the backbones downsample by 32).
+INPUT_STRIDE = 32
+#: Official network input (width, height).
+DEFAULT_IMG_SIZE = (1088, 608)
+#: Decoded centres per frame (official ``K``).
+DEFAULT_K = 500
+#: Output maps are 1 / DOWN_RATIO of the input.
+DOWN_RATIO = 4
+#: Oldest ONNX Runtime that runs exported models (the first with ``DeformConv``, opset 19).
+MIN_ONNXRUNTIME_VERSION = (1, 25, 0)
+
+
+def is_valid_img_size(width: int, height: int) -> bool:
+    """The input-size rule, once: both sides positive multiples of :data:`INPUT_STRIDE` (32)."""
+    return width > 0 and height > 0 and width % INPUT_STRIDE == 0 and height % INPUT_STRIDE == 0

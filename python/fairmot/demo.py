@@ -41,10 +41,10 @@ def run_demo(output: str | Path = "fairmot-demo", frames: int = 300, sequences: 
     """Render, track and evaluate ``sequences`` held-out synthetic sequences; returns the metrics
     DataFrame (one row per sequence + ``COMBINED``, :func:`fairmot.evaluation.evaluate`) after writing everything
     into ``output``."""
-    from .tracker import Tracker, TrackingRun
     from .data.synthetic import write_sequence
     from .evaluation.evaluator import evaluate, write_metrics_csv
     from .io import TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
+    from .tracker import Tracker, TrackingRun
     from .weights import builtin_warning_suppressed
 
     if frames < 1 or sequences < 1:

@@ -10,42 +10,37 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .config import TrackerConfig
-from .tracking import JDETracker
-from .validation import (ARCH, ASSOCIATION, DEVICE, DTYPE, IMG_SIZE, NON_NEGATIVE_NUMBER, POSITIVE_INT,
-                         POSITIVE_NUMBER, SCORE_THRESHOLD, TRACK_BUFFER, check_optional, check_weights)
+from .config import DEFAULT_IMG_SIZE, DEFAULT_K, TrackerConfig
 from .io.draw import TrackTrails, draw_tracks
 from .io.mot import format_mot_lines
 from .io.sources import OFFICIAL_VIDEO_SIZE
 from .io.writer import VideoWriter
+from .tracking import JDETracker
+from .tracking.types import Tracks
+from .validation import (ARCH, ASSOCIATION, DEVICE, DTYPE, IMG_SIZE, NON_NEGATIVE_NUMBER, POSITIVE_INT, POSITIVE_NUMBER,
+                         SCORE_THRESHOLD, TRACK_BUFFER, check_optional, check_weights)
 
 __all__ = ["Tracker", "FrameTracks", "track_video", "filter_tracks", "TrackingRun"]
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class FrameTracks:
-    """Tracks of one frame after the official output filter.
-
-    ids (M,) int64; tlwh (M, 4) float64 ``x1, y1, w, h`` in frame pixels; scores (M,) float64.
-    """
-
-    ids: np.ndarray
-    tlwh: np.ndarray
-    scores: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.ids.shape[0])
+#: Tracks of one frame after the official output filter: ids (M,) int64; tlwh (M, 4) float64
+#: ``x1, y1, w, h`` in frame pixels; scores (M,) float64; det_index (M,) int64. The old name of
+#: :class:`fairmot.tracking.Tracks` (same type).
+FrameTracks = Tracks
 
 
-def filter_tracks(ids: np.ndarray, tlwh: np.ndarray, scores: np.ndarray, min_box_area: float = 100.0,
-                  max_aspect_ratio: float = 1.6) -> FrameTracks:
+def filter_tracks(ids: np.ndarray, tlwh: np.ndarray, scores: np.ndarray,
+                  min_box_area: float = TrackerConfig.min_box_area,
+                  max_aspect_ratio: float = TrackerConfig.max_aspect_ratio,
+                  det_index: np.ndarray | None = None) -> Tracks:
     """The official ``track.py`` filter: keep w * h > min_box_area and not w / h > max_aspect_ratio."""
-    w, h = tlwh[:, 2], tlwh[:, 3]
+    tracks = Tracks(ids, tlwh, scores, det_index)
+    w, h = tracks.tlwh[:, 2], tracks.tlwh[:, 3]
     with np.errstate(divide="ignore", invalid="ignore"):
         keep = (w * h > min_box_area) & ~(w / h > max_aspect_ratio)
-    return FrameTracks(ids[keep], tlwh[keep], scores[keep])
+    return tracks.select(keep)
 
 
 class Tracker:
@@ -82,8 +77,8 @@ class Tracker:
                  conf_thres: float = TrackerConfig.conf_thres, device: str = "auto", dtype: str = "float32",
                  track_buffer: int = TrackerConfig.track_buffer, frame_rate: float = TrackerConfig.frame_rate,
                  min_box_area: float | None = TrackerConfig.min_box_area,
-                 max_aspect_ratio: float | None = TrackerConfig.max_aspect_ratio, association: str = "default",
-                 K: int = 500) -> None:
+                 max_aspect_ratio: float | None = TrackerConfig.max_aspect_ratio, association: str = TrackerConfig.association,
+                 K: int = DEFAULT_K) -> None:
         # the rules of fairmot track's options (fairmot.validation), before anything is loaded
         weights = check_weights(weights)
         arch = check_optional(ARCH, arch, "arch")
@@ -119,7 +114,7 @@ class Tracker:
             model = load_model(weights, arch=arch)
         if img_size is None:
             meta_size = getattr(model, "checkpoint_meta", {}).get("img_size")
-            img_size = tuple(int(v) for v in meta_size) if meta_size else (1088, 608)
+            img_size = tuple(int(v) for v in meta_size) if meta_size else DEFAULT_IMG_SIZE
         dtypes = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
         self.detector = Detector(model, img_size=img_size, conf_thres=conf_thres, K=K, device=device,
                                  dtype=dtypes[dtype])
@@ -136,19 +131,19 @@ class Tracker:
         """Start a new stream (ids restart at 1)."""
         self.association.reset()
 
-    def update(self, frame_bgr: np.ndarray) -> FrameTracks:
+    def update(self, frame_bgr: np.ndarray) -> Tracks:
         """Track one BGR uint8 frame (H, W, 3); returns this frame's (filtered) tracks."""
-        boxes, scores, emb = self.detector.detect(frame_bgr)
-        return self.output(self.association.update(boxes, scores, emb))
+        dets = self.detector.detect(frame_bgr)
+        return self.output(self.association.update(dets.boxes, dets.scores, dets.embeddings))
 
-    def output(self, res) -> FrameTracks:
+    def output(self, res) -> Tracks:
         """The tracks a ``JDETracker.update`` result reports after the official output filter
         (``min_box_area`` / ``max_aspect_ratio``; None disables either)."""
         if self.min_box_area is None and self.max_aspect_ratio is None:
-            return FrameTracks(res.ids, res.tlwh, res.scores)
+            return Tracks(res.ids, res.tlwh, res.scores, res.det_index)
         return filter_tracks(res.ids, res.tlwh, res.scores,
                              -np.inf if self.min_box_area is None else self.min_box_area,
-                             np.inf if self.max_aspect_ratio is None else self.max_aspect_ratio)
+                             np.inf if self.max_aspect_ratio is None else self.max_aspect_ratio, res.det_index)
 
 
 def _is_onnx_model(weights) -> bool:

@@ -21,6 +21,8 @@ import os
 import re
 from typing import Any, Callable, Sequence
 
+from .config import is_valid_img_size
+
 __all__ = [
     "Rule", "INT32_MAX", "POSITIVE_INT", "TRACK_BUFFER", "SCORE_THRESHOLD", "POSITIVE_NUMBER",
     "NON_NEGATIVE_NUMBER", "IMG_SIZE", "FRAME_SIZE", "DTYPE", "DTYPES", "ASSOCIATION", "DEVICE", "ARCH",
@@ -146,7 +148,7 @@ def _pair(value: Any) -> tuple[int, int]:
 
 def _img_size(value: Any) -> tuple[int, int]:
     w, h = _pair(value)
-    if w <= 0 or h <= 0 or w % 32 or h % 32:
+    if not is_valid_img_size(w, h):
         raise _Invalid()
     return w, h
 
@@ -185,7 +187,9 @@ def _device(value: Any) -> Any:
 def _arch(value: Any) -> str:
     if not isinstance(value, str):
         raise _Invalid(TypeError)
-    from .models.factory import normalize_arch  # torch: only when an architecture is given
+    from .models.factory import (
+        normalize_arch,  # torch: only when an architecture is given
+    )
 
     try:
         return normalize_arch(value)

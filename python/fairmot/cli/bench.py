@@ -8,9 +8,7 @@ from typing import Any
 
 from .._io import atomic_open
 from ..bench import run_bench
-from ..validation import DTYPES
-from .common import _arch, _device, _positive_int, parse_frame_size, parse_img_size
-
+from .common import _positive_int, add_model_options, parse_frame_size
 
 
 def register(subparsers: Any) -> None:
@@ -20,13 +18,7 @@ def register(subparsers: Any) -> None:
         description="Time the tracker frame by frame (pre-processing, network, decoding, association; then plain "
                     "Tracker.update calls end to end) on synthetic 1920x1080 street scenes or the first frames of a "
                     "video, and print a table.")
-    p.add_argument("--weights", default=None, help="FairMOT checkpoint (.pth) or exported .onnx; default: built-in")
-    p.add_argument("--arch", type=_arch, default=None, help="network architecture (default: from the checkpoint)")
-    p.add_argument("--img-size", type=parse_img_size, default=None, metavar="WxH",
-                   help="network input size (default: the checkpoint's, else 1088x608)")
-    p.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda or cuda:N (default: %(default)s)")
-    p.add_argument("--dtype", default="float32", choices=DTYPES,
-                   help="network precision; float16/bfloat16 need CUDA (default: %(default)s)")
+    add_model_options(p)
     p.add_argument("--frames", type=_positive_int, default=100, help="timed frames (default: %(default)s)")
     p.add_argument("--warmup", type=int, default=10, help="untimed frames first (default: %(default)s)")
     p.add_argument("--source", default=None, help="take frames from this video / image folder instead")

@@ -2,9 +2,13 @@
 the Python constructors)."""
 from __future__ import annotations
 
-from ..validation import ARCH, DEVICE, FRAME_SIZE, IMG_SIZE, POSITIVE_INT, SCORE_THRESHOLD, TRACK_BUFFER, parse_wxh
+import argparse
+from collections.abc import Sequence
 
-__all__ = ["parse_img_size", "parse_frame_size"]
+from ..validation import (ARCH, DEVICE, DTYPES, FRAME_SIZE, IMG_SIZE, POSITIVE_INT, SCORE_THRESHOLD, TRACK_BUFFER,
+                          parse_wxh)
+
+__all__ = ["parse_img_size", "parse_frame_size", "add_model_options", "MODEL_OPTION_HELP"]
 
 # argparse types: the rules of fairmot.validation, shared with the Python constructors.
 #: ``"WxH"`` -> (W, H); both positive multiples of 32 (network input sizes).
@@ -16,3 +20,53 @@ _unit_float = SCORE_THRESHOLD.arg_type(float)
 _track_buffer = TRACK_BUFFER.arg_type(int)
 _device = DEVICE.arg_type()
 _arch = ARCH.arg_type()
+
+
+#: The one help text of each model option (``fairmot track``, ``bench``, ``export``, ``demo``, ``train``).
+MODEL_OPTION_HELP = {
+    "weights": "FairMOT checkpoint (.pth) or, where the network runs (track, bench), an exported .onnx; "
+               "default: the built-in model, when the package ships one (synthetic scenes only: it finds few "
+               "people on real footage; see README \"Models\")",
+    "arch": "network architecture: dla34, dla34_tiny, resdcn_<18|34|50|101|152>, resfpndcn_<depth>, hrnet_18/32 "
+            "(default: as recorded in the checkpoint or recognised from its keys, else dla34)",
+    "img_size": "network input size WxH, multiples of 32 (default: the checkpoint's training size if recorded, "
+                "else 1088x608; also 864x480, 576x320)",
+    "device": "auto, cpu, cuda or cuda:N (default: %(default)s)",
+    "dtype": "network precision; float16 / bfloat16 need CUDA (default: %(default)s)",
+}
+
+_MODEL_OPTIONS = ("weights", "arch", "img_size", "device", "dtype")
+
+
+def add_model_options(parser: argparse.ArgumentParser, options: Sequence[str] = _MODEL_OPTIONS, *,
+                      img_size_default: tuple[int, int] | None = None,
+                      help_overrides: dict[str, str] | None = None) -> argparse._ArgumentGroup:
+    """Add the shared model options (``--weights --arch --img-size --device --dtype``, or the subset
+    ``options``) as one argument group, with one type and one help text each.
+
+    Args:
+        parser: the command's parser.
+        options: which of ``weights``, ``arch``, ``img_size``, ``device``, ``dtype`` the command takes.
+        img_size_default: ``--img-size`` default (None: the checkpoint's, else 1088x608).
+        help_overrides: a different help text for an option whose meaning differs in this command
+            (``train``: the weights to start from are ``--load-model``).
+
+    Returns the argument group (``title="model"``).
+    """
+    unknown = set(options) - set(_MODEL_OPTIONS)
+    if unknown:
+        raise ValueError(f"unknown model options {sorted(unknown)}; choose from {list(_MODEL_OPTIONS)}")
+    helps = {**MODEL_OPTION_HELP, **(help_overrides or {})}
+    group = parser.add_argument_group("model")
+    if "weights" in options:
+        group.add_argument("--weights", default=None, help=helps["weights"])
+    if "arch" in options:
+        group.add_argument("--arch", type=_arch, default=None, help=helps["arch"])
+    if "img_size" in options:
+        group.add_argument("--img-size", type=parse_img_size, default=img_size_default, metavar="WxH",
+                           help=helps["img_size"])
+    if "device" in options:
+        group.add_argument("--device", type=_device, default="auto", help=helps["device"])
+    if "dtype" in options:
+        group.add_argument("--dtype", default="float32", choices=DTYPES, help=helps["dtype"])
+    return group

@@ -7,7 +7,6 @@ from typing import Any
 from ..data.convert import convert_mot_sequences
 
 
-
 def _cmd_convert(args: argparse.Namespace) -> int:
     """``fairmot convert-labels``."""
     res = convert_mot_sequences(args.mot_root, args.out_root, split_name=args.split, list_name=args.list_name,

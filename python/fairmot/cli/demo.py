@@ -8,8 +8,7 @@ from typing import Any
 
 from ..demo import run_demo
 from ..evaluation.evaluator import format_metrics_table
-from ..validation import DEVICE
-
+from .common import add_model_options
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -29,9 +28,8 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frames", type=int, default=300, help="frames per sequence (default: %(default)s)")
     p.add_argument("--sequences", type=int, default=1, help="number of sequences (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="which held-out scenes (default: %(default)s)")
-    p.add_argument("--weights", default=None, help="checkpoint to use instead of the built-in model")
-    p.add_argument("--device", type=DEVICE.arg_type(), default="auto",
-                   help="auto, cpu, cuda or cuda:N (default: %(default)s)")
+    add_model_options(p, ("weights", "device"),
+                      help_overrides={"weights": "checkpoint to use instead of the built-in model"})
     p.add_argument("--no-video", action="store_true", help="do not write the annotated video")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_demo)

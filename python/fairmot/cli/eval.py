@@ -7,7 +7,6 @@ from typing import Any
 from ..evaluation.evaluator import PROTOCOLS, evaluate, format_metrics_table, write_metrics_csv
 
 
-
 def _cmd_eval(args: argparse.Namespace) -> int:
     """``fairmot eval``: evaluate, print the table, optionally save the CSV."""
     sequences = None

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from ..export import DEFAULT_OPSET, export_onnx
-from .common import parse_img_size
+from .common import add_model_options
 
 logger = logging.getLogger("fairmot.export")
 
@@ -61,12 +61,8 @@ def register(subparsers: Any) -> None:
                     "outputs hm, wh, id, reg (raw head maps). Deformable convolutions become standard DeformConv "
                     "nodes, so ONNX Runtime >= 1.25 or TensorRT run the file without plugins; "
                     "'fairmot track --weights model.onnx' tracks with it.")
-    p.add_argument("--weights", default=None,
-                   help="FairMOT checkpoint (.pth); default: the built-in model, when the package ships one")
-    p.add_argument("--arch", default=None, help="network architecture of the checkpoint (default: from the file)")
+    add_model_options(p, ("weights", "arch", "img_size"))
     p.add_argument("--format", default="onnx", choices=["onnx"], help="output format (default: %(default)s)")
-    p.add_argument("--img-size", type=parse_img_size, default=None, metavar="WxH",
-                   help="network input size, multiples of 32 (default: the checkpoint's training size, else 1088x608)")
     p.add_argument("--fp16", action="store_true", help="float16 weights, input and outputs (for GPU runtimes)")
     p.add_argument("--dynamic-batch", action="store_true", help="symbolic batch dimension")
     p.add_argument("--opset", type=_opset, default=DEFAULT_OPSET, help="ONNX opset, >= 19 (default: %(default)s)")

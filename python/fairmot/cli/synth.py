@@ -9,7 +9,6 @@ from typing import Any
 from ..data.synthetic import SceneConfig, write_dataset
 
 
-
 def register(subparsers: Any) -> None:
     """Register ``fairmot synth``: write synthetic sequences (MOT layout + JDE labels)."""
     p = subparsers.add_parser("synth", help="generate synthetic crowd sequences (MOT gt + JDE labels)",

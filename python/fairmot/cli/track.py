@@ -5,8 +5,8 @@ import argparse
 import logging
 from typing import Any
 
-from ..validation import DTYPES
-from .common import _arch, _device, _track_buffer, _unit_float, parse_img_size
+from ..config import TrackerConfig
+from .common import _track_buffer, _unit_float, add_model_options
 
 logger = logging.getLogger("fairmot")
 
@@ -77,13 +77,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "Video frames are resized to 1920x1080 first, as the official demo does (boxes are then in "
                     "that space); --native-size keeps the video's own resolution.")
     track.add_argument("source", help="video file, image folder, MOT sequence folder or camera index")
-    track.add_argument("--weights", default=None,
-                       help="FairMOT checkpoint (.pth); default: the built-in model, when the package ships one "
-                            "(synthetic scenes only: it finds few people on real footage; see README \"Models\")")
-    track.add_argument("--arch", type=_arch, default=None,
-                       help="network architecture: dla34, dla34_tiny, resdcn_<18|34|50|101|152>, resfpndcn_<depth>, "
-                            "hrnet_18/32 (default: as recorded in the checkpoint or recognised from its keys, "
-                            "else dla34)")
+    add_model_options(track)
     track.add_argument("--native-size", action="store_true",
                        help="keep video frames at their own resolution instead of resizing them to 1920x1080 as "
                             "the official demo does (image folders and cameras are never resized)")
@@ -91,16 +85,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                        help="write an annotated video (.mp4, mp4v codec)")
     track.add_argument("--output-txt", default="results.txt", metavar="PATH",
                        help="MOT Challenge result file (default: %(default)s)")
-    track.add_argument("--img-size", type=parse_img_size, default=None, metavar="WxH",
-                       help="network input size, multiples of 32 (default: the checkpoint's training size if "
-                            "recorded, else 1088x608; also 864x480, 576x320)")
-    track.add_argument("--conf-thres", type=_unit_float, default=0.4,
+    track.add_argument("--conf-thres", type=_unit_float, default=TrackerConfig.conf_thres,
                        help="detection confidence threshold (default: %(default)s)")
-    track.add_argument("--device", type=_device, default="auto",
-                       help="auto, cpu, cuda or cuda:N (default: %(default)s)")
-    track.add_argument("--dtype", default="float32", choices=DTYPES,
-                       help="network precision; float16 / bfloat16 need CUDA (default: %(default)s)")
-    track.add_argument("--track-buffer", type=_track_buffer, default=30,
+    track.add_argument("--track-buffer", type=_track_buffer, default=TrackerConfig.track_buffer,
                        help="frames (at 30 fps) a lost track is kept (default: %(default)s)")
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -9,7 +9,8 @@ import argparse
 import logging
 from typing import Any
 
-from .common import parse_img_size
+from ..config import DEFAULT_IMG_SIZE
+from .common import MODEL_OPTION_HELP, add_model_options
 
 __all__ = ["register"]
 
@@ -36,12 +37,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--data", required=True, metavar="CONFIG.json",
                    help='dataset config JSON: {"root": ROOT, "train": {name: list file}} (see fairmot synth, '
                         'fairmot convert-labels)')
-    p.add_argument("--arch", default=None,
-                   help="dla34 (official), dla34_tiny, resdcn_<18|34|50|101|152>, resfpndcn_<depth> or hrnet_18/32 "
-                        "(default: the --load-model checkpoint's, else dla34)")
+    add_model_options(p, ("arch", "img_size", "device"), img_size_default=DEFAULT_IMG_SIZE, help_overrides={
+        "arch": MODEL_OPTION_HELP["arch"].replace("the checkpoint", "the --load-model checkpoint"),
+        "img_size": "training input size WxH, multiples of 32 (default: 1088x608)"})
     p.add_argument("--output", "--exp-dir", dest="output", default="exp/mot", help="output folder (default: %(default)s)")
-    p.add_argument("--img-size", type=parse_img_size, default=(1088, 608), metavar="WxH",
-                   help="training input size (default: 1088x608)")
     p.add_argument("--epochs", "--num-epochs", dest="epochs", type=int, default=30)
     p.add_argument("--lr", type=float, default=1e-4, help="learning rate for the whole batch (default: %(default)s)")
     p.add_argument("--lr-step", type=_lr_steps, default=(20,), help="epochs after which lr drops x0.1 (default: 20)")
@@ -60,7 +59,6 @@ def register(subparsers: Any) -> None:
                    help="initial weights; network layout as in this file unless given (--arch, --head-conv, "
                         "--reid-dim, --no-ltrb); tensors that do not fit are skipped with a warning listing them")
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT/model_last.pth")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda (default: %(default)s)")
     p.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on CUDA")
     p.add_argument("--no-augment", dest="augment", action="store_false", help="letterbox only, no augmentation")
     p.add_argument("--max-iters", type=int, default=None, help="iterations per epoch cap (quick runs)")

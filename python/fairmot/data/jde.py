@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import DEFAULT_IMG_SIZE, DOWN_RATIO
 from .augment import hflip, hsv_jitter, labels_to_xyxy, random_affine, xyxy_to_normalized
 from .targets import build_targets
 
@@ -179,9 +180,9 @@ class JDEDataset(_TorchDataset):
         self,
         root: str | os.PathLike[str],
         list_files: Mapping[str, str | os.PathLike[str]],
-        img_size: tuple[int, int] = (1088, 608),
+        img_size: tuple[int, int] = DEFAULT_IMG_SIZE,
         augment: bool = True,
-        down_ratio: int = 4,
+        down_ratio: int = DOWN_RATIO,
         max_objs: int = 500,
         ltrb: bool = True,
         num_classes: int = 1,
@@ -280,8 +281,9 @@ class JDEDataset(_TorchDataset):
 
     def load_sample(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """(letterboxed / augmented BGR uint8 image (H, W, 3), labels (N, 6) normalised to the input size)."""
-        from ..detection.preprocess import letterbox
         import cv2
+
+        from ..detection.preprocess import letterbox
 
         if index < 0:
             index += self._total

@@ -1,8 +1,8 @@
 """The per-frame detector: letterbox -> network -> decoding -> detections in frame pixels.
 
 ``Detector.detect(frame_bgr)`` returns what the official ``JDETracker.update`` computes
-before association (docs/official_behaviour.md §2, §3): boxes (N, 4) float32
-``x1, y1, x2, y2`` in frame pixels,
+before association (docs/official_behaviour.md §2, §3), as :class:`fairmot.tracking.Detections`:
+boxes (N, 4) float32 ``x1, y1, x2, y2`` in frame pixels,
 scores (N,) float32, embeddings (N, D) float32 L2-normalised, for the N decoded centres with
 ``score > conf_thres`` (in decode order). Only the K decoded rows leave the device.
 """
@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..config import DEFAULT_IMG_SIZE, DEFAULT_K, TrackerConfig, is_valid_img_size
 from ..ops import gather_embeddings, mot_decode
+from ..tracking.types import Detections
 from .postprocess import map_to_frame
 from .preprocess import letterbox, to_input_tensor, to_input_tensor_on, unit_lut
 
@@ -52,11 +54,11 @@ class Detector:
         ltrb: the wh head predicts (l, t, r, b) distances (4 channels) or (w, h).
     """
 
-    def __init__(self, model: torch.nn.Module | Any, img_size: tuple[int, int] = (1088, 608), conf_thres: float = 0.4,
-                 K: int = 500, device: str | torch.device = "auto", dtype: torch.dtype = torch.float32,
+    def __init__(self, model: torch.nn.Module | Any, img_size: tuple[int, int] = DEFAULT_IMG_SIZE, conf_thres: float = TrackerConfig.conf_thres,
+                 K: int = DEFAULT_K, device: str | torch.device = "auto", dtype: torch.dtype = torch.float32,
                  ltrb: bool | None = None, channels_last: bool = True) -> None:
         w, h = img_size
-        if w % 32 or h % 32 or w <= 0 or h <= 0:
+        if not is_valid_img_size(w, h):
             raise ValueError(f"img_size must be positive multiples of 32, got {w}x{h}")
         self.img_size = (w, h)
         self.conf_thres = float(conf_thres)
@@ -123,8 +125,9 @@ class Detector:
         return {k: v.float() for k, v in out.items()}
 
     @torch.inference_mode()
-    def detect(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Detections of one BGR frame: boxes (N, 4) px, scores (N,), embeddings (N, D), float32."""
+    def detect(self, frame_bgr: np.ndarray) -> Detections:
+        """Detections of one BGR frame (H, W, 3) uint8: boxes (N, 4) ``x1, y1, x2, y2`` px, scores (N,),
+        embeddings (N, D), float32 (a :class:`fairmot.tracking.Detections`; unpacks as the old tuple)."""
         if not isinstance(frame_bgr, np.ndarray) or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
             raise ValueError(f"expected an (H, W, 3) BGR frame, got {getattr(frame_bgr, 'shape', type(frame_bgr))}")
         if frame_bgr.dtype != np.uint8:
@@ -145,7 +148,7 @@ class Detector:
             return to_input_tensor_on(canvas_bgr, self.device, self._lut)
         return to_input_tensor(canvas_bgr)
 
-    def decode(self, out: dict[str, Any], frame_wh: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def decode(self, out: dict[str, Any], frame_wh: tuple[int, int]) -> Detections:
         """Decode raw head outputs of one image into frame-pixel detections
         (docs/official_behaviour.md §3)."""
         hm = out["hm"].sigmoid()
@@ -156,4 +159,4 @@ class Detector:
         boxes = map_to_frame(dets[:, :4], frame_wh, self.img_size)
         scores = dets[:, 4]
         keep = scores > np.float32(self.conf_thres)
-        return boxes[keep], scores[keep], emb[keep]
+        return Detections(boxes[keep], scores[keep], emb[keep])

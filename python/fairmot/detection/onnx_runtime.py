@@ -20,12 +20,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..config import (
+    MIN_ONNXRUNTIME_VERSION,  # first ONNX Runtime with DeformConv kernels
+)
+
 __all__ = ["OnnxModel", "onnxruntime_providers", "MIN_ONNXRUNTIME_VERSION"]
 
 logger = logging.getLogger(__name__)
 
-#: First ONNX Runtime release with ``DeformConv`` kernels (same as fairmot.ops.onnx, without torch).
-MIN_ONNXRUNTIME_VERSION = (1, 25, 0)
 _MIN_VERSION_TEXT = ".".join(str(v) for v in MIN_ONNXRUNTIME_VERSION)
 
 _NP_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64}

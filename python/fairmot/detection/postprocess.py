@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._io import import_cv2
+from ..config import DEFAULT_IMG_SIZE, DOWN_RATIO
 
 __all__ = ["map_to_frame", "affine_to_frame"]
 
@@ -22,7 +23,7 @@ def _third_point(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return b + np.array([-d[1], d[0]], dtype=np.float32)
 
 
-def affine_to_frame(frame_wh: tuple[int, int], input_wh: tuple[int, int] = (1088, 608), down_ratio: int = 4) -> np.ndarray:
+def affine_to_frame(frame_wh: tuple[int, int], input_wh: tuple[int, int] = DEFAULT_IMG_SIZE, down_ratio: int = DOWN_RATIO) -> np.ndarray:
     """The official 2x3 affine (float64) from output-map coordinates to frame pixels.
 
     Built like the official post-processing: centre c = (w0/2, h0/2) and scale
@@ -47,7 +48,7 @@ def affine_to_frame(frame_wh: tuple[int, int], input_wh: tuple[int, int] = (1088
 
 
 def map_to_frame(
-    boxes_xyxy: np.ndarray, frame_wh: tuple[int, int], input_wh: tuple[int, int] = (1088, 608), down_ratio: int = 4
+    boxes_xyxy: np.ndarray, frame_wh: tuple[int, int], input_wh: tuple[int, int] = DEFAULT_IMG_SIZE, down_ratio: int = DOWN_RATIO
 ) -> np.ndarray:
     """Map (N, 4) ``x1, y1, x2, y2`` boxes from output-map units to frame pixels.
 

@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..io.mot import CLASS, MotFile, read_mot_file, read_seq_length, resolve_sequences
 from . import clear, hota, identity
 from .matching import EPS, FramePairs, SequenceData, frame_pairs, pair_iou
-from ..io.mot import CLASS, MotFile, read_mot_file, read_seq_length, resolve_sequences
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

@@ -22,6 +22,8 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence, Union
 
+from ..config import DEFAULT_IMG_SIZE, DEFAULT_K
+
 if TYPE_CHECKING:  # pragma: no cover
     import onnx
     import torch
@@ -62,7 +64,9 @@ def _check_img_size(img_size: Sequence[int]) -> tuple[int, int]:
         w, h = (int(v) for v in img_size)
     except (TypeError, ValueError):
         raise ValueError(f"img_size must be (width, height), got {img_size!r}") from None
-    if w <= 0 or h <= 0 or w % 32 or h % 32:
+    from ..config import is_valid_img_size
+
+    if not is_valid_img_size(w, h):
         raise ValueError(f"img_size must be positive multiples of 32 (e.g. 1088x608), got {w}x{h}")
     return w, h
 
@@ -239,7 +243,7 @@ def export_onnx(
     dynamo: bool = True,
     check: bool = True,
     decode: bool = False,
-    K: int = 500,
+    K: int = DEFAULT_K,
 ) -> Path:
     """Export a FairMOT network to a standard ONNX file.
 
@@ -288,7 +292,7 @@ def export_onnx(
     net = _load_network(model_or_weights, arch)
     if img_size is None:
         meta_size = (getattr(net, "checkpoint_meta", None) or {}).get("img_size")
-        img_size = tuple(int(v) for v in meta_size) if meta_size else (1088, 608)
+        img_size = tuple(int(v) for v in meta_size) if meta_size else DEFAULT_IMG_SIZE
     w, h = _check_img_size(img_size)
     batch = _DYNAMIC_EXAMPLE_BATCH if dynamic_batch else 1
     example = torch.zeros(batch, 3, h, w)

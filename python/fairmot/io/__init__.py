@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from .draw import TrackTrails, draw_tracks, id_color
 from .mot import MotFile, MotFormatError, format_mot_lines, read_mot_file, read_seq_length, write_mot_results
-from .sources import (DEFAULT_FPS, IMAGE_EXTENSIONS, OFFICIAL_VIDEO_SIZE, CameraSource, FrameSource,
-                      ImageFolderSource, VideoFileSource, open_source, prefetch)
+from .sources import (DEFAULT_FPS, IMAGE_EXTENSIONS, OFFICIAL_VIDEO_SIZE, CameraSource, FrameSource, ImageFolderSource,
+                      VideoFileSource, open_source, prefetch)
 from .writer import VideoWriter
 
 __all__ = [

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..config import DEFAULT_K
 from . import _library  # noqa: F401  (registers torch.ops.fairmot)
 from .errors import OpArgumentError
 
@@ -59,7 +60,7 @@ def gather_embeddings(id_map: Tensor, inds: Tensor, normalize: bool = True) -> T
 
 
 def mot_decode(
-    heat: Tensor, wh: Tensor, reg: Tensor | None = None, ltrb: bool = True, K: int = 500
+    heat: Tensor, wh: Tensor, reg: Tensor | None = None, ltrb: bool = True, K: int = DEFAULT_K
 ) -> tuple[Tensor, Tensor]:
     """FairMOT's ``mot_decode``: detections in output-map units.
 
@@ -99,7 +100,7 @@ def mot_decode(
 
 
 def mot_decode_reference_ops(
-    heat: Tensor, wh: Tensor, reg: Tensor | None = None, ltrb: bool = True, K: int = 500
+    heat: Tensor, wh: Tensor, reg: Tensor | None = None, ltrb: bool = True, K: int = DEFAULT_K
 ) -> tuple[Tensor, Tensor]:
     """:func:`mot_decode` written with standard tensor operations only (max-pool, equality mask,
     multiply, top-k, gather), as the official code computes it.

@@ -44,8 +44,8 @@ logger = logging.getLogger(__name__)
 
 #: First ONNX opset with ``DeformConv``.
 MIN_OPSET = 19
-#: First ONNX Runtime release with ``DeformConv`` kernels (CPU float/double and CUDA).
-MIN_ONNXRUNTIME_VERSION = (1, 25, 0)
+#: First ONNX Runtime release with ``DeformConv`` kernels (CPU float/double and CUDA): one home, fairmot.config.
+from ..config import MIN_ONNXRUNTIME_VERSION  # noqa: E402
 
 
 def deform_conv_attributes(
@@ -117,7 +117,9 @@ def deform_conv2d_translation(
     placeholder mask of DCNv1 calls (``use_mask=False``) is left out, which is how ONNX
     ``DeformConv`` spells "no modulation".
     """
-    from onnxscript import opset19 as op  # DeformConv-19; opset 22 only widens its types
+    from onnxscript import (
+        opset19 as op,  # DeformConv-19; opset 22 only widens its types
+    )
 
     attrs = deform_conv_attributes(_static_kernel_shape(weight), stride_h, stride_w, pad_h, pad_w,
                                    dilation_h, dilation_w, groups, offset_groups)

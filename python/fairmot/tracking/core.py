@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _tracker
 from ..config import TrackerConfig
+from .types import Detections
 from ..validation import ASSOCIATION, NON_NEGATIVE_NUMBER, POSITIVE_NUMBER, SCORE_THRESHOLD, TRACK_BUFFER
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: 0.95 quantile of the chi-square distribution by degrees of freedom.
-CHI2INV95 = {1: 3.8415, 2: 5.9915, 3: 7.8147, 4: 9.4877, 5: 11.070, 6: 12.592, 7: 14.067, 8: 15.507, 9: 16.919}
+CHI2INV95: dict[int, float] = dict(_tracker.CHI2INV95)  # the C++ table (kalman_filter.hpp), one copy
 
 # ------------------------------------------------------------------ assignment
 
@@ -104,7 +105,7 @@ def fuse_motion(
     mean: np.ndarray,
     covariance: np.ndarray,
     measurements: np.ndarray,
-    lambda_: float = 0.98,
+    lambda_: float = TrackerConfig.fuse_lambda,
     only_position: bool = False,
 ) -> np.ndarray:
     """FairMOT's motion gating and fusion of an appearance cost.
@@ -271,7 +272,7 @@ class JDETracker:
         conf_thres: float = TrackerConfig.conf_thres,
         track_buffer: int = TrackerConfig.track_buffer,
         frame_rate: float = TrackerConfig.frame_rate,
-        association: str = "default",
+        association: str = TrackerConfig.association,
         match_thres: float = TrackerConfig.match_thres,
         low_thres: float = TrackerConfig.low_thres,
     ) -> None:
@@ -289,13 +290,21 @@ class JDETracker:
         self.match_thres = match_thres
         self.low_thres = low_thres
 
-    def update(self, boxes: np.ndarray, scores: np.ndarray, embeddings: np.ndarray) -> TrackResult:
+    def update(self, boxes: np.ndarray | Detections, scores: np.ndarray | None = None,
+               embeddings: np.ndarray | None = None) -> TrackResult:
         """Associate one frame of detections.
 
         boxes (N, 4) ``x1, y1, x2, y2`` pixels; scores (N,); embeddings (N, D)
         (L2-normalised; stored as float32 like the official tracker). float32
-        or float64; N may be 0 (then any empty arrays are accepted).
+        or float64; N may be 0 (then any empty arrays are accepted). A
+        :class:`fairmot.tracking.Detections` may be passed alone instead.
         """
+        if isinstance(boxes, Detections):
+            if scores is not None or embeddings is not None:
+                raise TypeError("JDETracker.update: pass a Detections alone, or boxes, scores and embeddings")
+            boxes, scores, embeddings = boxes.boxes, boxes.scores, boxes.embeddings
+        elif scores is None or embeddings is None:
+            raise TypeError("JDETracker.update needs boxes, scores and embeddings (or one Detections)")
         return TrackResult(*self._core.update(boxes, scores, embeddings))
 
     def reset(self) -> None:

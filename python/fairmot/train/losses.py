@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..ops.decode import gather_feat as _gather_feat
+
 __all__ = [
     "clamped_sigmoid", "focal_loss", "gather_feat", "reg_l1_loss", "MotLoss",
 ]
@@ -45,10 +47,9 @@ def focal_loss(pred: Tensor, gt: Tensor) -> Tensor:
 
 
 def gather_feat(output: Tensor, ind: Tensor) -> Tensor:
-    """Map values at flat indices: (B, C, H, W) x (B, K) -> (B, K, C)."""
-    b, c = output.shape[:2]
-    feat = output.reshape(b, c, -1).permute(0, 2, 1)
-    return feat.gather(1, ind.long().unsqueeze(2).expand(-1, -1, c))
+    """Map values at flat indices: (B, C, H, W) x (B, K) any integer dtype -> (B, K, C)
+    (:func:`fairmot.ops.decode.gather_feat`, the one implementation)."""
+    return _gather_feat(output, ind.long())
 
 
 def reg_l1_loss(output: Tensor, mask: Tensor, ind: Tensor, target: Tensor) -> Tensor:

@@ -22,9 +22,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..config import DEFAULT_IMG_SIZE, is_valid_img_size
 from ..models import build_model, save_checkpoint
-from ..models.checkpoint import (_read_checkpoint, _unwrap, checkpoint_arch, infer_channels, infer_heads,
-                                 read_checkpoint)
+from ..models.checkpoint import _read_checkpoint, _unwrap, checkpoint_arch, infer_channels, infer_heads, read_checkpoint
 from ..models.factory import ARCH_CHANNELS, normalize_arch
 from .losses import MotLoss
 
@@ -73,7 +73,7 @@ class TrainConfig:
     head_conv: int | None = None
     reid_dim: int | None = None
     ltrb: bool | None = None
-    img_size: tuple[int, int] = (1088, 608)
+    img_size: tuple[int, int] = DEFAULT_IMG_SIZE
     epochs: int = 30
     lr: float = 1e-4
     lr_step: tuple[int, ...] = (20,)
@@ -98,7 +98,7 @@ class TrainConfig:
 
     def validate(self) -> "TrainConfig":
         w, h = self.img_size
-        if w <= 0 or h <= 0 or w % 32 or h % 32:
+        if not is_valid_img_size(w, h):
             raise ValueError(f"img_size must be positive multiples of 32, got {w}x{h}")
         if self.epochs < 1:
             raise ValueError(f"epochs must be >= 1, got {self.epochs}")

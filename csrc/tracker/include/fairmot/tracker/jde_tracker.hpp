@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "fairmot/tracker/defaults.hpp"
+
 namespace fairmot {
 
 enum class TrackState : int { New = 0, Tracked = 1, Lost = 2, Removed = 3 };
@@ -22,12 +24,13 @@ enum class Association {
 };
 
 struct TrackerOptions {
-  double conf_thres = 0.4;   // detections need score > conf_thres
-  int track_buffer = 30;     // frames at 30 fps a lost track is kept
-  double frame_rate = 30.0;  // max_time_lost = int(frame_rate / 30 * track_buffer), at most INT_MAX
-  Association association = Association::Default;
-  double match_thres = 0.4;  // stage-1 (embedding + motion) threshold
-  double low_thres = 0.2;    // byte mode: low-score detections have low_thres < score < conf_thres
+  // Defaults: fairmot/tracker/defaults.hpp (the one home of every default).
+  double conf_thres = defaults::kConfThres;    // detections need score > conf_thres
+  int track_buffer = defaults::kTrackBuffer;   // frames at 30 fps a lost track is kept
+  double frame_rate = defaults::kFrameRate;    // max_time_lost = int(frame_rate / 30 * track_buffer), at most INT_MAX
+  Association association = Association::Default;  // defaults::kAssociation
+  double match_thres = defaults::kMatchThres;  // stage-1 (embedding + motion) threshold
+  double low_thres = defaults::kLowThres;      // byte mode: low-score detections have low_thres < score < conf_thres
 };
 
 // One frame of detections, all arrays row-major and owned by the caller.

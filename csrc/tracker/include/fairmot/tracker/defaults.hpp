@@ -1,0 +1,25 @@
+// Every default of the tracker, once (docs/official_behaviour.md §4, §8: the official FairMOT values).
+//
+// TrackerOptions takes its member defaults from here, the Python bindings take their default
+// arguments from here and expose them as fairmot._tracker.DEFAULTS, and fairmot.config reads that
+// dict: a default changed here changes everywhere.
+#pragma once
+
+namespace fairmot {
+namespace defaults {
+
+// --- association (official opts.py / multitracker.py)
+constexpr double kConfThres = 0.4;      // detections need score > conf_thres
+constexpr int kTrackBuffer = 30;        // frames (at 30 fps) a lost track is kept
+constexpr double kFrameRate = 30.0;     // stream frame rate; max_time_lost = int(frame_rate / 30 * track_buffer)
+constexpr const char* kAssociation = "default";  // "default" (official) or "byte"
+constexpr double kMatchThres = 0.4;     // stage-1 (embedding + motion) assignment threshold
+constexpr double kLowThres = 0.2;       // byte mode: low-score detections have low_thres < score < conf_thres
+constexpr double kFuseLambda = 0.98;    // fuse_motion: cost = lambda * appearance + (1 - lambda) * motion
+
+// --- output filter of the official track.py (applied by fairmot.Tracker, not by the core)
+constexpr double kMinBoxArea = 100.0;      // keep w * h > min_box_area
+constexpr double kMaxAspectRatio = 1.6;    // drop w / h > max_aspect_ratio
+
+}  // namespace defaults
+}  // namespace fairmot
