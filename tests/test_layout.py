@@ -114,7 +114,7 @@ def test_public_surface_lists_and_resolves_every_name():
 def test_console_script_points_at_the_cli_package():
     import tomllib
 
-    root = PACKAGE.parent.parent
+    root = Path(__file__).resolve().parent.parent  # the repository (the package may be installed)
     scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
     module, _, attr = scripts["fairmot"].partition(":")
     from fairmot.cli.main import main
