@@ -378,14 +378,19 @@ class RefResult:
 # --------------------------------------------------------------------------------------------
 class ReferenceJDETracker:
     def __init__(self, conf_thres: float = 0.4, track_buffer: int = 30, frame_rate: float = 30,
-                 association: str = "default", match_thres: float = 0.4) -> None:
+                 association: str = "default", match_thres: float = 0.4, iou_thres: float = 0.5,
+                 unconfirmed_thres: float = 0.7) -> None:
+        # The official code hard-codes 0.4 / 0.5 / 0.7 (ByteTrack's variant reads match_thres from its
+        # options); our tracker exposes all three for tuning, so the reference takes them too.
         if association not in ("default", "byte"):
             raise ValueError(f"unknown association {association!r}")
         self.conf_thres = float(conf_thres)
         self.track_buffer = track_buffer
         self.frame_rate = frame_rate
         self.association = association
-        self.match_thres = float(match_thres) if association == "byte" else 0.4
+        self.match_thres = float(match_thres)
+        self.iou_thres = float(iou_thres)
+        self.unconfirmed_thres = float(unconfirmed_thres)
         self.det_thresh = self.conf_thres + 0.1 if association == "byte" else self.conf_thres
         self.buffer_size = int(frame_rate / 30.0 * track_buffer)
         self.max_time_lost = self.buffer_size
@@ -473,7 +478,7 @@ class ReferenceJDETracker:
         detections = [detections[i] for i in u_det]
         r_tracked = [pool[i] for i in u_track if pool[i].state == TrackState.Tracked]
         dists = iou_distance(r_tracked, detections)
-        matches, u_track, u_det = linear_assignment(dists, 0.5)
+        matches, u_track, u_det = linear_assignment(dists, self.iou_thres)
         for it, idet in matches:
             t, d = r_tracked[it], detections[idet]
             if t.state == TrackState.Tracked:
@@ -512,7 +517,7 @@ class ReferenceJDETracker:
         # step 5: unconfirmed tracks (un-predicted means) vs detections left after stage 2
         detections = [detections[i] for i in u_det]
         dists = iou_distance(unconfirmed, detections)
-        matches, u_unconf, u_det = linear_assignment(dists, 0.7)
+        matches, u_unconf, u_det = linear_assignment(dists, self.unconfirmed_thres)
         for it, idet in matches:
             unconfirmed[it].update(kf, detections[idet], self.frame_id)
             activated.append(unconfirmed[it])

@@ -533,6 +533,8 @@ PYBIND11_MODULE(_tracker, m) {
   tracker_defaults["association"] = defaults::kAssociation;
   tracker_defaults["match_thres"] = defaults::kMatchThres;
   tracker_defaults["low_thres"] = defaults::kLowThres;
+  tracker_defaults["iou_thres"] = defaults::kIouThres;
+  tracker_defaults["unconfirmed_thres"] = defaults::kUnconfirmedThres;
   tracker_defaults["fuse_lambda"] = defaults::kFuseLambda;
   tracker_defaults["min_box_area"] = defaults::kMinBoxArea;
   tracker_defaults["max_aspect_ratio"] = defaults::kMaxAspectRatio;
@@ -574,7 +576,7 @@ PYBIND11_MODULE(_tracker, m) {
 
   py::class_<JDETracker>(m, "JDETracker")
       .def(py::init([](double conf_thres, int track_buffer, double frame_rate, const std::string& association,
-                       double match_thres, double low_thres) {
+                       double match_thres, double low_thres, double iou_thres, double unconfirmed_thres) {
              TrackerOptions o;
              o.conf_thres = conf_thres;
              o.track_buffer = track_buffer;
@@ -582,11 +584,14 @@ PYBIND11_MODULE(_tracker, m) {
              o.association = parse_association(association);
              o.match_thres = match_thres;
              o.low_thres = low_thres;
+             o.iou_thres = iou_thres;
+             o.unconfirmed_thres = unconfirmed_thres;
              return std::make_unique<JDETracker>(o);
            }),
            py::arg("conf_thres") = defaults::kConfThres, py::arg("track_buffer") = defaults::kTrackBuffer,
            py::arg("frame_rate") = defaults::kFrameRate, py::arg("association") = defaults::kAssociation,
-           py::arg("match_thres") = defaults::kMatchThres, py::arg("low_thres") = defaults::kLowThres)
+           py::arg("match_thres") = defaults::kMatchThres, py::arg("low_thres") = defaults::kLowThres,
+           py::arg("iou_thres") = defaults::kIouThres, py::arg("unconfirmed_thres") = defaults::kUnconfirmedThres)
       .def("update", &tracker_update, py::arg("boxes"), py::arg("scores"), py::arg("embeddings"))
       // reset and the state getters lock the instance; they wait for a running update (which
       // holds the lock without the GIL) with the GIL released, so other threads keep running.

@@ -27,6 +27,8 @@ class TrackerConfig:
     frame_rate: float = float(TRACKER_DEFAULTS["frame_rate"])
     match_thres: float = float(TRACKER_DEFAULTS["match_thres"])  # embedding + motion stage
     low_thres: float = float(TRACKER_DEFAULTS["low_thres"])  # byte mode only
+    iou_thres: float = float(TRACKER_DEFAULTS["iou_thres"])  # IoU stage over the tracked tracks
+    unconfirmed_thres: float = float(TRACKER_DEFAULTS["unconfirmed_thres"])  # IoU stage over unconfirmed tracks
     #: track.py output filter: keep w*h > min_box_area
     min_box_area: float = float(TRACKER_DEFAULTS["min_box_area"])
     #: track.py output filter: drop w/h > max_aspect_ratio

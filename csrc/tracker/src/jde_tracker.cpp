@@ -16,8 +16,6 @@
 namespace fairmot {
 namespace {
 
-constexpr double kIouThresh = 0.5;          // stage 2
-constexpr double kUnconfirmedThresh = 0.7;  // unconfirmed tracks
 constexpr double kByteLowIouThresh = 0.4;   // byte mode stage 3
 constexpr double kDuplicateDist = 0.15;     // duplicate removal (IoU > 0.85)
 constexpr float kSmoothAlpha = 0.9f;
@@ -327,7 +325,7 @@ struct JDETracker::Impl {
   // Stage 2: IoU between the remaining tracked tracks and detections.
   void stage_iou(Frame& f) {
     const auto cost = iou_cost(f.pool, f.dets);
-    const MatchResult r = linear_assignment(cost.data(), f.pool.size(), f.dets.size(), kIouThresh);
+    const MatchResult r = linear_assignment(cost.data(), f.pool.size(), f.dets.size(), opt.iou_thres);
     apply_matches(r, f.pool, f.dets, f);
     for (int64_t i : r.unmatched_rows) f.still_unmatched.push_back(f.pool[i]);
     f.dets = pick(f.dets, r.unmatched_cols);
@@ -362,7 +360,7 @@ struct JDETracker::Impl {
   // are removed.
   void stage_unconfirmed(Frame& f) {
     const auto cost = iou_cost(f.unconfirmed, f.dets);
-    const MatchResult r = linear_assignment(cost.data(), f.unconfirmed.size(), f.dets.size(), kUnconfirmedThresh);
+    const MatchResult r = linear_assignment(cost.data(), f.unconfirmed.size(), f.dets.size(), opt.unconfirmed_thres);
     for (size_t k = 0; k < r.matches.size(); k += 2) {
       Track* t = f.unconfirmed[r.matches[k]];
       update_track(t, *f.dets[r.matches[k + 1]]);
@@ -515,6 +513,8 @@ void validate_options(const TrackerOptions& o) {
   if (!(o.frame_rate > 0) || !std::isfinite(o.frame_rate)) fail("frame_rate must be a positive number");
   if (!std::isfinite(o.match_thres)) fail("match_thres must be finite");
   if (!std::isfinite(o.low_thres)) fail("low_thres must be finite");
+  if (!std::isfinite(o.iou_thres)) fail("iou_thres must be finite");
+  if (!std::isfinite(o.unconfirmed_thres)) fail("unconfirmed_thres must be finite");
 }
 
 namespace {

@@ -252,6 +252,10 @@ class JDETracker:
             and updates the score on re-activation (ByteTrack's FairMOT variant).
         match_thres: threshold of the embedding + motion stage (official 0.4); finite, >= 0.
         low_thres: lower score bound of the byte mode's second band (0.2); in [0, 1).
+        iou_thres: threshold of the IoU stage over the tracked tracks the embedding stage left
+            (official 0.5, a cost 1 - IoU); finite, >= 0.
+        unconfirmed_thres: threshold of the IoU stage over unconfirmed (one-frame) tracks
+            (official 0.7); finite, >= 0.
 
     Arguments are checked with the rules of ``fairmot track``'s options (:mod:`fairmot.validation`):
     ``TypeError`` for a wrong type (a bool, a string, a float ``track_buffer``), ``ValueError`` for a
@@ -275,6 +279,8 @@ class JDETracker:
         association: str = TrackerConfig.association,
         match_thres: float = TrackerConfig.match_thres,
         low_thres: float = TrackerConfig.low_thres,
+        iou_thres: float = TrackerConfig.iou_thres,
+        unconfirmed_thres: float = TrackerConfig.unconfirmed_thres,
     ) -> None:
         conf_thres = SCORE_THRESHOLD(conf_thres, "conf_thres")
         track_buffer = TRACK_BUFFER(track_buffer, "track_buffer")
@@ -282,13 +288,18 @@ class JDETracker:
         association = ASSOCIATION(association, "association")
         match_thres = NON_NEGATIVE_NUMBER(match_thres, "match_thres")
         low_thres = SCORE_THRESHOLD(low_thres, "low_thres")
-        self._core = _tracker.JDETracker(conf_thres, track_buffer, frame_rate, association, match_thres, low_thres)
+        iou_thres = NON_NEGATIVE_NUMBER(iou_thres, "iou_thres")
+        unconfirmed_thres = NON_NEGATIVE_NUMBER(unconfirmed_thres, "unconfirmed_thres")
+        self._core = _tracker.JDETracker(conf_thres, track_buffer, frame_rate, association, match_thres, low_thres,
+                                         iou_thres, unconfirmed_thres)
         self.conf_thres = conf_thres
         self.track_buffer = track_buffer
         self.frame_rate = frame_rate
         self.association = association
         self.match_thres = match_thres
         self.low_thres = low_thres
+        self.iou_thres = iou_thres
+        self.unconfirmed_thres = unconfirmed_thres
 
     def update(self, boxes: np.ndarray | Detections, scores: np.ndarray | None = None,
                embeddings: np.ndarray | None = None) -> TrackResult:

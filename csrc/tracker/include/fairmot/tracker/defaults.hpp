@@ -15,6 +15,8 @@ constexpr double kFrameRate = 30.0;     // stream frame rate; max_time_lost = in
 constexpr const char* kAssociation = "default";  // "default" (official) or "byte"
 constexpr double kMatchThres = 0.4;     // stage-1 (embedding + motion) assignment threshold
 constexpr double kLowThres = 0.2;       // byte mode: low-score detections have low_thres < score < conf_thres
+constexpr double kIouThres = 0.5;       // stage-2 IoU assignment threshold (official 1 - IoU <= 0.5)
+constexpr double kUnconfirmedThres = 0.7;  // unconfirmed-track IoU assignment threshold (official 0.7)
 constexpr double kFuseLambda = 0.98;    // fuse_motion: cost = lambda * appearance + (1 - lambda) * motion
 
 // --- output filter of the official track.py (applied by fairmot.Tracker, not by the core)

@@ -31,6 +31,8 @@ struct TrackerOptions {
   Association association = Association::Default;  // defaults::kAssociation
   double match_thres = defaults::kMatchThres;  // stage-1 (embedding + motion) threshold
   double low_thres = defaults::kLowThres;      // byte mode: low-score detections have low_thres < score < conf_thres
+  double iou_thres = defaults::kIouThres;      // stage-2 (IoU) threshold
+  double unconfirmed_thres = defaults::kUnconfirmedThres;  // unconfirmed tracks' IoU threshold
 };
 
 // One frame of detections, all arrays row-major and owned by the caller.
