@@ -18,16 +18,18 @@ _prepare_openmp_env()
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers; at run time they load on first use
     from .models import build_model, load_model, save_checkpoint
+    from .multistream import MultiStreamTracker
     from .tracker import Tracker, track_video
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "Tracker", "track_video", "build_model", "load_model", "save_checkpoint"]
+__all__ = ["__version__", "Tracker", "MultiStreamTracker", "track_video", "build_model", "load_model", "save_checkpoint"]
 
 #: Public name -> (module, attribute), imported on first access.
 _LAZY: dict[str, tuple[str, str]] = {
     "Tracker": ("fairmot.tracker", "Tracker"),
     "track_video": ("fairmot.tracker", "track_video"),
+    "MultiStreamTracker": ("fairmot.multistream", "MultiStreamTracker"),
     "build_model": ("fairmot.models", "build_model"),
     "load_model": ("fairmot.models", "load_model"),
     "save_checkpoint": ("fairmot.models", "save_checkpoint"),

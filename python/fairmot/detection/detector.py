@@ -9,7 +9,7 @@ scores (N,) float32, embeddings (N, D) float32 L2-normalised, for the N decoded 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -20,7 +20,7 @@ from ..tracking.types import Detections
 from .postprocess import map_to_frame
 from .preprocess import letterbox, to_input_tensor, to_input_tensor_on, unit_lut
 
-__all__ = ["Detector", "resolve_device"]
+__all__ = ["Detector", "check_frame", "resolve_device"]
 
 logger = logging.getLogger(__name__)
 
@@ -108,9 +108,19 @@ class Detector:
 
     @torch.inference_mode()
     def forward(self, blob: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Raw network outputs for a (1, 3, H, W) float32 blob."""
+        """Raw network outputs ``{head: (B, C, H/4, W/4) float32}`` for a (B, 3, H, W) float32 blob
+        (B = 1 for one frame). A backend whose batch dimension is fixed at 1 (an ONNX file exported
+        without ``dynamic_batch``) runs a larger batch one image at a time."""
         if self.backend is not None:
-            maps = self.backend(blob.cpu().numpy() if isinstance(blob, torch.Tensor) else np.asarray(blob))
+            x = blob.cpu().numpy() if isinstance(blob, torch.Tensor) else np.asarray(blob)
+            fixed = getattr(self.backend, "fixed_batch", None)
+            if fixed is not None and x.ndim == 4 and x.shape[0] != fixed:
+                if fixed != 1:
+                    raise ValueError(f"{self.backend!r} takes batches of exactly {fixed} images, got {x.shape[0]}")
+                parts = [self.backend(x[i:i + 1]) for i in range(x.shape[0])]
+                maps = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+            else:
+                maps = self.backend(x)
             return {k: torch.from_numpy(np.ascontiguousarray(v, dtype=np.float32)) for k, v in maps.items()}
         blob = blob.to(self.device, non_blocking=True)
         if self.channels_last:
@@ -128,13 +138,28 @@ class Detector:
     def detect(self, frame_bgr: np.ndarray) -> Detections:
         """Detections of one BGR frame (H, W, 3) uint8: boxes (N, 4) ``x1, y1, x2, y2`` px, scores (N,),
         embeddings (N, D), float32 (a :class:`fairmot.tracking.Detections`; unpacks as the old tuple)."""
-        if not isinstance(frame_bgr, np.ndarray) or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
-            raise ValueError(f"expected an (H, W, 3) BGR frame, got {getattr(frame_bgr, 'shape', type(frame_bgr))}")
-        if frame_bgr.dtype != np.uint8:
-            raise TypeError(f"expected a uint8 frame, got {frame_bgr.dtype}")
+        check_frame(frame_bgr)
         h0, w0 = frame_bgr.shape[:2]
         canvas, _, _, _ = letterbox(frame_bgr, *self.img_size)
         return self.decode(self.forward(self.blob(canvas)), (w0, h0))
+
+    @torch.inference_mode()
+    def detect_batch(self, frames_bgr: Sequence[np.ndarray]) -> list[Detections]:
+        """Detections of several BGR frames (each (H_i, W_i, 3) uint8, sizes may differ) with ONE
+        network forward: each frame is letterboxed into ``img_size`` with its own mapping, the
+        canvases are stacked into a (B, 3, H, W) batch, decoded together and mapped back to each
+        frame's pixels. Returns one :class:`Detections` per frame, in order.
+
+        Every frame is checked before anything runs (``ValueError`` / ``TypeError`` naming its index).
+        """
+        frames = list(frames_bgr)
+        if not frames:
+            raise ValueError("detect_batch: expected at least one frame, got none")
+        for i, frame in enumerate(frames):
+            check_frame(frame, f"frame {i}")
+        canvases = [letterbox(frame, *self.img_size)[0] for frame in frames]
+        blob = torch.cat([self.blob(c) for c in canvases])
+        return self.decode_batch(self.forward(blob), [(f.shape[1], f.shape[0]) for f in frames])
 
     def blob(self, canvas_bgr: np.ndarray) -> torch.Tensor:
         """The network input (1, 3, H, W) float32 RGB / 255 of a letterboxed uint8 BGR canvas.
@@ -151,12 +176,34 @@ class Detector:
     def decode(self, out: dict[str, Any], frame_wh: tuple[int, int]) -> Detections:
         """Decode raw head outputs of one image into frame-pixel detections
         (docs/official_behaviour.md §3)."""
+        return self.decode_batch(out, [frame_wh])[0]
+
+    def decode_batch(self, out: dict[str, Any], frame_whs: Sequence[tuple[int, int]]) -> list[Detections]:
+        """Decode raw head outputs of a batch of B images (maps (B, C, H/4, W/4)) into frame-pixel
+        detections, one :class:`Detections` per image; ``frame_whs[b]`` is image b's (W0, H0).
+        Peak finding, top-K and the embedding gather run once on the whole batch."""
+        if len(frame_whs) != out["hm"].shape[0]:
+            raise ValueError(f"decode_batch: {len(frame_whs)} frame sizes for a batch of {out['hm'].shape[0]}")
         hm = out["hm"].sigmoid()
         dets, inds = mot_decode(hm, out["wh"], out.get("reg"), ltrb=self.ltrb, K=self.K)
         emb = gather_embeddings(out["id"], inds)
-        dets = dets[0].cpu().numpy().astype(np.float32)
-        emb = emb[0].cpu().numpy().astype(np.float32)
-        boxes = map_to_frame(dets[:, :4], frame_wh, self.img_size)
-        scores = dets[:, 4]
-        keep = scores > np.float32(self.conf_thres)
-        return Detections(boxes[keep], scores[keep], emb[keep])
+        dets = dets.cpu().numpy().astype(np.float32)
+        emb = emb.cpu().numpy().astype(np.float32)
+        result = []
+        for b, frame_wh in enumerate(frame_whs):
+            boxes = map_to_frame(dets[b, :, :4], frame_wh, self.img_size)
+            scores = dets[b, :, 4]
+            keep = scores > np.float32(self.conf_thres)
+            result.append(Detections(boxes[keep], scores[keep], emb[b][keep]))
+        return result
+
+
+def check_frame(frame_bgr: Any, what: str = "frame") -> None:
+    """Raise ``ValueError`` / ``TypeError`` unless ``frame_bgr`` is a non-empty (H, W, 3) uint8 array."""
+    if not isinstance(frame_bgr, np.ndarray) or frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
+        raise ValueError(f"expected {what} to be an (H, W, 3) BGR image, got "
+                         f"{getattr(frame_bgr, 'shape', type(frame_bgr).__name__)}")
+    if frame_bgr.dtype != np.uint8:
+        raise TypeError(f"expected {what} to be uint8, got {frame_bgr.dtype}")
+    if frame_bgr.shape[0] == 0 or frame_bgr.shape[1] == 0:
+        raise ValueError(f"{what} is empty: shape {frame_bgr.shape}")
