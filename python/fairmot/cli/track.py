@@ -7,12 +7,26 @@ from typing import Any
 
 from ..config import TrackerConfig
 from .common import _track_buffer, _unit_float, add_model_options
+from .track_many import add_many_options
 
 logger = logging.getLogger("fairmot")
 
 
 def _cmd_track(args: argparse.Namespace) -> int:
-    """Track a video / image folder / camera with a FairMOT network."""
+    """Track a video / image folder / camera with a FairMOT network (several: cli/track_many.py)."""
+    from .track_many import read_source_list, run_many
+
+    sources = list(args.source) + (read_source_list(args.sources_file) if args.sources_file else [])
+    if not sources:
+        raise ValueError("no source: give a video, image folder or camera index, or --sources FILE")
+    if len(sources) > 1 or args.sources_file or args.output_dir or args.batch:
+        return run_many(args, sources)
+    args.source = sources[0]
+    return _track_one(args)
+
+
+def _track_one(args: argparse.Namespace) -> int:
+    """Track one source (the single-source ``fairmot track``)."""
     from ..io import OFFICIAL_VIDEO_SIZE, TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
     from ..tracker import Tracker, TrackingRun
 
@@ -76,7 +90,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "camera index with FairMOT; writes MOT Challenge lines and, optionally, an annotated video. "
                     "Video frames are resized to 1920x1080 first, as the official demo does (boxes are then in "
                     "that space); --native-size keeps the video's own resolution.")
-    track.add_argument("source", help="video file, image folder, MOT sequence folder or camera index")
+    track.add_argument("source", nargs="*", help="video file, image folder, MOT sequence folder or camera index; "
+                       "several go to --output-dir (see --sources, --batch)")
     add_model_options(track)
     track.add_argument("--native-size", action="store_true",
                        help="keep video frames at their own resolution instead of resizing them to 1920x1080 as "
@@ -91,5 +106,6 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                        help="frames (at 30 fps) a lost track is kept (default: %(default)s)")
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_many_options(track)
     track.set_defaults(func=_cmd_track)
     return track
