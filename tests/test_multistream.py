@@ -209,3 +209,27 @@ def test_onnx_backend_batched_and_fixed_batch(sequences, onnx_files, kind, monke
             _assert_same_tracks(out[i], ref, f"onnx {kind} frame {t} stream {i}")
             n_tracks += len(ref)
     assert n_tracks > 0
+
+
+def test_max_batch_splits_the_network_calls(sequences, model, monkeypatch):
+    """max_batch=2 on 3 streams: two network calls (2 + 1 frames), the same tracks as separate Trackers."""
+    from fairmot.detection.detector import Detector
+
+    mt = fairmot.MultiStreamTracker(model, streams=3, device="cpu", frame_rate=RATES, max_batch=2)
+    refs = [fairmot.Tracker(model, device="cpu", frame_rate=r) for r in RATES]
+    sizes = []
+    original = Detector.forward
+
+    def counting(self, blob):
+        sizes.append(int(blob.shape[0]))
+        return original(self, blob)
+
+    monkeypatch.setattr(Detector, "forward", counting)
+    for t in range(3):
+        sizes.clear()
+        out = mt.update([seq[t] for seq in sequences])
+        assert sizes == [2, 1]
+        for i, seq in enumerate(sequences):
+            _assert_same_tracks(out[i], refs[i].update(seq[t]), f"max_batch frame {t} stream {i}")
+    with pytest.raises(ValueError, match="max_batch"):
+        fairmot.MultiStreamTracker(model, streams=3, device="cpu", max_batch=0)

@@ -32,6 +32,9 @@ class MultiStreamTracker:
         streams: number of streams (a positive int); streams are numbered ``0 .. streams - 1``.
         frame_rate: one frame rate for every stream, or a sequence of ``streams`` frame rates
             (each stream's association uses its own, as a separate ``Tracker`` would).
+        max_batch: at most this many frames per network call (None: all frames of an update in one
+            call). On a CPU, large inputs (DLA-34 at 1088x608) can run slower in big batches than
+            one by one (benchmarks/RESULTS.md, "Streams"); GPUs gain from big batches.
 
     ``update`` takes a list of ``streams`` frames (``None`` where a stream has no new frame) or a
     dict ``{stream: frame}`` and returns a list (``None`` for streams without a frame) or a dict of
@@ -50,8 +53,10 @@ class MultiStreamTracker:
                  frame_rate: float | Sequence[float] = TrackerConfig.frame_rate,
                  min_box_area: float | None = TrackerConfig.min_box_area,
                  max_aspect_ratio: float | None = TrackerConfig.max_aspect_ratio,
-                 association: str = TrackerConfig.association, K: int = DEFAULT_K) -> None:
+                 association: str = TrackerConfig.association, K: int = DEFAULT_K,
+                 max_batch: int | None = None) -> None:
         streams = POSITIVE_INT(streams, "streams")
+        self.max_batch = None if max_batch is None else POSITIVE_INT(max_batch, "max_batch")
         if isinstance(frame_rate, (str, bytes)):
             raise TypeError(f"frame_rate must be a number or a sequence of {streams} numbers, got {frame_rate!r}")
         if isinstance(frame_rate, (Sequence, np.ndarray)):
@@ -131,7 +136,9 @@ class MultiStreamTracker:
                             f"got {type(frames).__name__}")
         for i, f in items:
             check_frame(f, f"the frame of stream {i}")
-        detections = self.detector.detect_batch([f for _, f in items])
+        step = self.max_batch or len(items)
+        detections = [d for start in range(0, len(items), step)
+                      for d in self.detector.detect_batch([f for _, f in items[start:start + step]])]
         results = {i: self._first.output(self.associations[i].update(d.boxes, d.scores, d.embeddings))
                    for (i, _), d in zip(items, detections)}
         if isinstance(frames, Mapping):
