@@ -72,8 +72,16 @@ def test_python_signatures_use_the_config():
 def test_cli_defaults_come_from_the_config():
     from fairmot.cli import build_parser
 
-    args = build_parser().parse_args(["track", "video.mp4"])
-    assert args.conf_thres == TrackerConfig.conf_thres and args.track_buffer == TrackerConfig.track_buffer
+    parser = build_parser()
+    args = parser.parse_args(["track", "video.mp4"])
+    # not given: None, so the Tracker's defaults (the config's) apply, or a cache's recorded settings
+    assert args.conf_thres is None and args.track_buffer is None
+    from fairmot.cli.track_cache import association_kwargs
+
+    assert {k: v for k, v in association_kwargs(args).items() if v is not None} == {}
+    sub = next(a for a in parser._actions if a.dest == "command").choices["track"]
+    text = sub.format_help()
+    assert f"official {TrackerConfig.conf_thres}" in text and f"official {TrackerConfig.track_buffer}" in text
 
 
 def test_chi2_table_is_the_native_one_and_right():

@@ -127,7 +127,7 @@ def test_every_command_has_its_own_module():
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert list(sub.choices) == ["demo", "track", "eval", "convert-labels", "train", "export", "synth", "bench"]
+    assert list(sub.choices) == ["demo", "track", "eval", "tune", "convert-labels", "train", "export", "synth", "bench"]
     for module_name in COMMAND_MODULES:
         assert callable(importlib.import_module(module_name).register)
 

@@ -28,7 +28,8 @@ class MultiStreamTracker:
 
     Args:
         weights, arch, img_size, conf_thres, device, dtype, track_buffer, min_box_area,
-        max_aspect_ratio, association, K: as :class:`fairmot.Tracker` (checked with the same rules).
+        max_aspect_ratio, association, K, match_thres, low_thres, iou_thres, unconfirmed_thres: as
+            :class:`fairmot.Tracker` (checked with the same rules).
         streams: number of streams (a positive int); streams are numbered ``0 .. streams - 1``.
         frame_rate: one frame rate for every stream, or a sequence of ``streams`` frame rates
             (each stream's association uses its own, as a separate ``Tracker`` would).
@@ -54,7 +55,9 @@ class MultiStreamTracker:
                  min_box_area: float | None = TrackerConfig.min_box_area,
                  max_aspect_ratio: float | None = TrackerConfig.max_aspect_ratio,
                  association: str = TrackerConfig.association, K: int = DEFAULT_K,
-                 max_batch: int | None = None) -> None:
+                 max_batch: int | None = None, match_thres: float = TrackerConfig.match_thres,
+                 low_thres: float = TrackerConfig.low_thres, iou_thres: float = TrackerConfig.iou_thres,
+                 unconfirmed_thres: float = TrackerConfig.unconfirmed_thres) -> None:
         streams = POSITIVE_INT(streams, "streams")
         self.max_batch = None if max_batch is None else POSITIVE_INT(max_batch, "max_batch")
         if isinstance(frame_rate, (str, bytes)):
@@ -70,12 +73,13 @@ class MultiStreamTracker:
         self._first = Tracker(weights, arch=arch, img_size=img_size, conf_thres=conf_thres, device=device,
                               dtype=dtype, track_buffer=track_buffer, frame_rate=rates[0],
                               min_box_area=min_box_area, max_aspect_ratio=max_aspect_ratio,
-                              association=association, K=K)
+                              association=association, K=K, match_thres=match_thres, low_thres=low_thres,
+                              iou_thres=iou_thres, unconfirmed_thres=unconfirmed_thres)
         self.detector = self._first.detector
         self.frame_rates: tuple[float, ...] = tuple(rates)
         self.associations: list[JDETracker] = [self._first.association] + [
-            JDETracker(conf_thres=self._first.detector.conf_thres, track_buffer=track_buffer, frame_rate=r,
-                       association=association) for r in rates[1:]]
+            JDETracker(frame_rate=r, **{k: v for k, v in self._first.settings().items()
+                                        if k not in ("min_box_area", "max_aspect_ratio")}) for r in rates[1:]]
 
     @property
     def streams(self) -> int:

@@ -16,7 +16,8 @@ from .io.mot import format_mot_lines
 from .io.sources import OFFICIAL_VIDEO_SIZE
 from .io.writer import VideoWriter
 from .tracking import JDETracker
-from .tracking.types import Tracks
+from .tracking.output import filter_tracks, output_tracks
+from .tracking.types import Detections, Tracks
 from .validation import (ARCH, ASSOCIATION, DEVICE, DTYPE, IMG_SIZE, NON_NEGATIVE_NUMBER, POSITIVE_INT, POSITIVE_NUMBER,
                          SCORE_THRESHOLD, TRACK_BUFFER, check_optional, check_weights)
 
@@ -29,18 +30,6 @@ logger = logging.getLogger(__name__)
 #: ``x1, y1, w, h`` in frame pixels; scores (M,) float64; det_index (M,) int64. The old name of
 #: :class:`fairmot.tracking.Tracks` (same type).
 FrameTracks = Tracks
-
-
-def filter_tracks(ids: np.ndarray, tlwh: np.ndarray, scores: np.ndarray,
-                  min_box_area: float = TrackerConfig.min_box_area,
-                  max_aspect_ratio: float = TrackerConfig.max_aspect_ratio,
-                  det_index: np.ndarray | None = None) -> Tracks:
-    """The official ``track.py`` filter: keep w * h > min_box_area and not w / h > max_aspect_ratio."""
-    tracks = Tracks(ids, tlwh, scores, det_index)
-    w, h = tracks.tlwh[:, 2], tracks.tlwh[:, 3]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        keep = (w * h > min_box_area) & ~(w / h > max_aspect_ratio)
-    return tracks.select(keep)
 
 
 class Tracker:
@@ -68,6 +57,13 @@ class Tracker:
         min_box_area, max_aspect_ratio: the official output filter (100, 1.6); None disables.
         association: "default" (official) or "byte".
         K: decoded centres per frame (official 500).
+        match_thres, low_thres, iou_thres, unconfirmed_thres: the association's thresholds (official
+            0.4, 0.2 (byte mode only), 0.5, 0.7; see :class:`fairmot.tracking.JDETracker`).
+        score_floor: the detector keeps decoded centres scoring above this (default: the lowest
+            score the association uses: ``conf_thres``, or ``min(conf_thres, low_thres)`` in byte
+            mode). Lower it to see more detections in :meth:`detect` (e.g. to save them for
+            :func:`fairmot.tracking.replay` at lower thresholds): the association still applies its
+            own thresholds, so the tracks do not change. Must not exceed that default.
 
     Every argument is checked first with the rules of ``fairmot track``'s options
     (:mod:`fairmot.validation`): ``TypeError`` / ``ValueError`` naming the argument and the value.
@@ -78,7 +74,9 @@ class Tracker:
                  track_buffer: int = TrackerConfig.track_buffer, frame_rate: float = TrackerConfig.frame_rate,
                  min_box_area: float | None = TrackerConfig.min_box_area,
                  max_aspect_ratio: float | None = TrackerConfig.max_aspect_ratio, association: str = TrackerConfig.association,
-                 K: int = DEFAULT_K) -> None:
+                 K: int = DEFAULT_K, match_thres: float = TrackerConfig.match_thres,
+                 low_thres: float = TrackerConfig.low_thres, iou_thres: float = TrackerConfig.iou_thres,
+                 unconfirmed_thres: float = TrackerConfig.unconfirmed_thres, score_floor: float | None = None) -> None:
         # the rules of fairmot track's options (fairmot.validation), before anything is loaded
         weights = check_weights(weights)
         arch = check_optional(ARCH, arch, "arch")
@@ -92,6 +90,18 @@ class Tracker:
         max_aspect_ratio = check_optional(POSITIVE_NUMBER, max_aspect_ratio, "max_aspect_ratio")
         association = ASSOCIATION(association, "association")
         K = POSITIVE_INT(K, "K")
+        # the association's own checks (JDETracker) run before the network is loaded too
+        association_core = JDETracker(conf_thres=conf_thres, track_buffer=track_buffer, frame_rate=frame_rate,
+                                      association=association, match_thres=match_thres, low_thres=low_thres,
+                                      iou_thres=iou_thres, unconfirmed_thres=unconfirmed_thres)
+        # byte mode reads a second, lower band of scores: the detector must keep it
+        lowest = min(conf_thres, association_core.low_thres) if association == "byte" else conf_thres
+        score_floor = check_optional(SCORE_THRESHOLD, score_floor, "score_floor")
+        if score_floor is None:
+            score_floor = lowest
+        elif score_floor > lowest:
+            raise ValueError(f"score_floor={score_floor!r} is above the lowest score the association uses "
+                             f"({lowest!r}): the tracker would miss detections; use score_floor <= {lowest!r}")
 
         import torch
 
@@ -116,10 +126,10 @@ class Tracker:
             meta_size = getattr(model, "checkpoint_meta", {}).get("img_size")
             img_size = tuple(int(v) for v in meta_size) if meta_size else DEFAULT_IMG_SIZE
         dtypes = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
-        self.detector = Detector(model, img_size=img_size, conf_thres=conf_thres, K=K, device=device,
+        self.detector = Detector(model, img_size=img_size, conf_thres=score_floor, K=K, device=device,
                                  dtype=dtypes[dtype])
-        self.association = JDETracker(conf_thres=conf_thres, track_buffer=track_buffer, frame_rate=frame_rate,
-                                      association=association)
+        self.association = association_core
+        self.score_floor = score_floor
         self.min_box_area = min_box_area
         self.max_aspect_ratio = max_aspect_ratio
 
@@ -133,17 +143,29 @@ class Tracker:
 
     def update(self, frame_bgr: np.ndarray) -> Tracks:
         """Track one BGR uint8 frame (H, W, 3); returns this frame's (filtered) tracks."""
-        dets = self.detector.detect(frame_bgr)
-        return self.output(self.association.update(dets.boxes, dets.scores, dets.embeddings))
+        return self.associate(self.detect(frame_bgr))
+
+    def detect(self, frame_bgr: np.ndarray) -> Detections:
+        """The network and decoding alone: one BGR uint8 frame (H, W, 3) -> the detections scoring
+        above ``score_floor``, in frame pixels (what :meth:`associate` takes)."""
+        return self.detector.detect(frame_bgr)
+
+    def associate(self, detections: Detections) -> Tracks:
+        """The association alone: one frame's detections -> this frame's (filtered) tracks."""
+        return self.output(self.association.update(detections))
+
+    def settings(self) -> dict[str, Any]:
+        """The association and output-filter settings, JSON-ready (what a detection cache records)."""
+        a = self.association
+        return {"conf_thres": a.conf_thres, "track_buffer": a.track_buffer, "association": a.association,
+                "match_thres": a.match_thres, "low_thres": a.low_thres, "iou_thres": a.iou_thres,
+                "unconfirmed_thres": a.unconfirmed_thres, "min_box_area": self.min_box_area,
+                "max_aspect_ratio": self.max_aspect_ratio}
 
     def output(self, res) -> Tracks:
         """The tracks a ``JDETracker.update`` result reports after the official output filter
         (``min_box_area`` / ``max_aspect_ratio``; None disables either)."""
-        if self.min_box_area is None and self.max_aspect_ratio is None:
-            return Tracks(res.ids, res.tlwh, res.scores, res.det_index)
-        return filter_tracks(res.ids, res.tlwh, res.scores,
-                             -np.inf if self.min_box_area is None else self.min_box_area,
-                             np.inf if self.max_aspect_ratio is None else self.max_aspect_ratio, res.det_index)
+        return output_tracks(res, self.min_box_area, self.max_aspect_ratio)
 
 
 def _is_onnx_model(weights) -> bool:
@@ -199,6 +221,9 @@ class TrackingRun:
         writer: annotated frames go here when given (boxes coloured by id, labels, fps).
         trails: track centre trails drawn on the annotated frames when given.
         bar: a tqdm progress bar to annotate with the number of tracks (optional).
+        detections: a :class:`fairmot.io.detections.DetectionCacheWriter` receiving each frame's
+            detections (``tracker.detect`` then ``tracker.associate`` are called instead of
+            ``tracker.update``), or None.
         lines: MOT Challenge result lines, frames numbered from 1.
         ids_seen: every track id reported so far.
         frames: frames tracked.
@@ -209,6 +234,7 @@ class TrackingRun:
     writer: VideoWriter | None = None
     trails: TrackTrails | None = None
     bar: Any = None
+    detections: Any = None
     lines: list[str] = field(default_factory=list)
     ids_seen: set[int] = field(default_factory=set)
     frames: int = 0
@@ -222,7 +248,12 @@ class TrackingRun:
     def step(self, frame_bgr: np.ndarray) -> Any:
         """Track one frame, record its lines and draw it; returns the tracker's result."""
         t0 = time.perf_counter()
-        tracks = self.tracker.update(frame_bgr)
+        if self.detections is None:
+            tracks = self.tracker.update(frame_bgr)
+        else:
+            dets = self.tracker.detect(frame_bgr)
+            self.detections.add(dets)
+            tracks = self.tracker.associate(dets)
         self.elapsed += time.perf_counter() - t0
         self.frames += 1
         self.lines.extend(format_mot_lines(self.frames, tracks))

@@ -39,6 +39,7 @@ COMMAND_MODULES = (
     "fairmot.cli.demo",     # fairmot demo
     "fairmot.cli.track",    # fairmot track
     "fairmot.cli.eval",     # fairmot eval
+    "fairmot.cli.tune",     # fairmot tune
     "fairmot.cli.convert",  # fairmot convert-labels
     "fairmot.cli.train",    # fairmot train
     "fairmot.cli.export",   # fairmot export

@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from ..config import TrackerConfig
-from .common import _track_buffer, _unit_float, add_model_options
+from .common import add_model_options
+from .track_cache import add_association_options, add_detection_cache_options, association_kwargs
 from .track_many import add_many_options
 
 logger = logging.getLogger("fairmot")
@@ -16,6 +17,13 @@ def _cmd_track(args: argparse.Namespace) -> int:
     """Track a video / image folder / camera with a FairMOT network (several: cli/track_many.py)."""
     from .track_many import read_source_list, run_many
 
+    if args.from_detections:
+        from .track_cache import run_from_detections
+
+        if len(args.source) > 1 or args.sources_file or args.output_dir or args.batch:
+            raise ValueError("--from-detections replays one cache: give at most one SOURCE (for --output-video)")
+        args.source = args.source[0] if args.source else None
+        return run_from_detections(args)
     sources = list(args.source) + (read_source_list(args.sources_file) if args.sources_file else [])
     if not sources:
         raise ValueError("no source: give a video, image folder or camera index, or --sources FILE")
@@ -43,9 +51,19 @@ def _track_one(args: argparse.Namespace) -> int:
     logger.info("source %s: %dx%d, %g fps (tracker frame rate %d), %s frames", source.name, source.size[0],
                 source.size[1], source.fps, source.frame_rate,
                 "?" if source.frame_count is None else source.frame_count)
-    tracker = Tracker(args.weights, arch=args.arch, img_size=args.img_size, conf_thres=args.conf_thres,
-                      device=args.device, dtype=args.dtype, track_buffer=args.track_buffer,
-                      frame_rate=source.frame_rate)
+    from .track_cache import DEFAULT_SAVE_SCORE_FLOOR, open_cache_writer
+
+    assoc = {k: v for k, v in association_kwargs(args).items() if v is not None}
+    floor = None
+    if args.save_detections:  # save more than this run uses, so replays can try lower thresholds
+        floor = DEFAULT_SAVE_SCORE_FLOOR if args.save_score_floor is None else args.save_score_floor
+        lowest = min(assoc.get("conf_thres", TrackerConfig.conf_thres),
+                     assoc.get("low_thres", TrackerConfig.low_thres)
+                     if assoc.get("association") == "byte" else 1.0)
+        floor = min(floor, lowest)
+    tracker = Tracker(args.weights, arch=args.arch, img_size=args.img_size, device=args.device, dtype=args.dtype,
+                      frame_rate=source.frame_rate, score_floor=floor, **assoc)
+    cache = open_cache_writer(args, source, tracker)
     logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *tracker.detector.img_size)
 
     writer = VideoWriter(args.output_video, fps=source.fps) if args.output_video else None
@@ -55,7 +73,8 @@ def _track_one(args: argparse.Namespace) -> int:
         bar = tqdm(frames, total=source.frame_count, desc="tracking", unit="frame", dynamic_ncols=True,
                    disable=args.quiet)
         frames = bar
-    run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if args.trails else None, bar=bar)
+    run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if args.trails else None, bar=bar,
+                      detections=cache)
     interrupted = False
     try:
         run.run(frames)
@@ -67,6 +86,8 @@ def _track_one(args: argparse.Namespace) -> int:
             bar.close()
         if writer is not None:
             writer.close()
+        if cache is not None:
+            cache.close()
     lines = run.lines
     if args.output_txt:
         write_mot_results(args.output_txt, lines)
@@ -79,6 +100,8 @@ def _track_one(args: argparse.Namespace) -> int:
         print(f"results           {args.output_txt}")
     if writer is not None:
         print(f"video             {args.output_video} ({writer.frames_written} frames)")
+    if cache is not None:
+        print(f"detections        {args.save_detections} ({cache.frames} frames, scores > {tracker.score_floor:g})")
     return 130 if interrupted else 0
 
 
@@ -100,12 +123,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                        help="write an annotated video (.mp4, mp4v codec)")
     track.add_argument("--output-txt", default="results.txt", metavar="PATH",
                        help="MOT Challenge result file (default: %(default)s)")
-    track.add_argument("--conf-thres", type=_unit_float, default=TrackerConfig.conf_thres,
-                       help="detection confidence threshold (default: %(default)s)")
-    track.add_argument("--track-buffer", type=_track_buffer, default=TrackerConfig.track_buffer,
-                       help="frames (at 30 fps) a lost track is kept (default: %(default)s)")
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_association_options(track)
+    add_detection_cache_options(track)
     add_many_options(track)
     track.set_defaults(func=_cmd_track)
     return track
