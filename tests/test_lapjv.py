@@ -169,9 +169,12 @@ def ref_padded(cost, t):
     y = -np.ones(m, np.int64)
     for i, j in zip(r, k):
         if i < n and j < m:
-            assert np.isfinite(c[i, j]) and c[i, j] <= t
-            x[i] = j
-            y[j] = i
+            # scipy may take a pair a hair above t where it ties with two dummies (t = 0 and c = 4.6e-287
+            # was seen): the objectives agree to rounding, and such a pair is no match of the limited problem
+            assert np.isfinite(c[i, j]) and c[i, j] <= t + 1e-12 * (1.0 + abs(t))
+            if c[i, j] <= t:
+                x[i] = j
+                y[j] = i
     return obj, x, y
 
 
