@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from .config import DEFAULT_IMG_SIZE, DEFAULT_K, TrackerConfig
-from .io.draw import TrackTrails, draw_tracks
+from .io.draw import TrackTrails, draw_counts, draw_tracks
 from .io.mot import format_mot_lines
 from .io.sources import OFFICIAL_VIDEO_SIZE
 from .io.writer import VideoWriter
@@ -199,6 +199,8 @@ class TrackingRun:
         writer: annotated frames go here when given (boxes coloured by id, labels, fps).
         trails: track centre trails drawn on the annotated frames when given.
         bar: a tqdm progress bar to annotate with the number of tracks (optional).
+        counting: a :class:`fairmot.counting.CountingSet` fed every frame's tracks and drawn on the
+            annotated frames (optional).
         lines: MOT Challenge result lines, frames numbered from 1.
         ids_seen: every track id reported so far.
         frames: frames tracked.
@@ -209,6 +211,7 @@ class TrackingRun:
     writer: VideoWriter | None = None
     trails: TrackTrails | None = None
     bar: Any = None
+    counting: Any = None
     lines: list[str] = field(default_factory=list)
     ids_seen: set[int] = field(default_factory=set)
     frames: int = 0
@@ -227,14 +230,18 @@ class TrackingRun:
         self.frames += 1
         self.lines.extend(format_mot_lines(self.frames, tracks))
         self.ids_seen.update(int(i) for i in tracks.ids)
+        if self.counting is not None:
+            self.counting.update(tracks)
         if self.bar is not None:
             self.bar.set_postfix(tracks=len(tracks), refresh=False)
         if self.writer is not None:
             if self.trails is not None:
                 self.trails.update(tracks)
             fps = self.fps if self.elapsed > 0 else None
-            self.writer.write(draw_tracks(frame_bgr, tracks, trails=self.trails, frame_index=self.frames,
-                                          fps=fps, copy=False))
+            img = draw_tracks(frame_bgr, tracks, trails=self.trails, frame_index=self.frames, fps=fps, copy=False)
+            if self.counting is not None:
+                img = draw_counts(img, self.counting.lines, self.counting.zones, copy=False)
+            self.writer.write(img)
         return tracks
 
     def run(self, frames: Iterable[np.ndarray]) -> "TrackingRun":

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..config import TrackerConfig
 from .common import _track_buffer, _unit_float, add_model_options
+from .counting import add_counting_options, counting_from_args, print_counts
 
 logger = logging.getLogger("fairmot")
 
@@ -41,7 +42,9 @@ def _cmd_track(args: argparse.Namespace) -> int:
         bar = tqdm(frames, total=source.frame_count, desc="tracking", unit="frame", dynamic_ncols=True,
                    disable=args.quiet)
         frames = bar
-    run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if args.trails else None, bar=bar)
+    counting = counting_from_args(args)
+    run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if args.trails else None, bar=bar,
+                      counting=counting)
     interrupted = False
     try:
         run.run(frames)
@@ -53,6 +56,8 @@ def _cmd_track(args: argparse.Namespace) -> int:
             bar.close()
         if writer is not None:
             writer.close()
+        if counting is not None:
+            counting.close()
     lines = run.lines
     if args.output_txt:
         write_mot_results(args.output_txt, lines)
@@ -63,6 +68,8 @@ def _cmd_track(args: argparse.Namespace) -> int:
     print(f"speed             {rate:.2f} frames/s (network + decoding + association)")
     if args.output_txt:
         print(f"results           {args.output_txt}")
+    if counting is not None:
+        print_counts(counting)
     if writer is not None:
         print(f"video             {args.output_video} ({writer.frames_written} frames)")
     return 130 if interrupted else 0
@@ -90,6 +97,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     track.add_argument("--track-buffer", type=_track_buffer, default=TrackerConfig.track_buffer,
                        help="frames (at 30 fps) a lost track is kept (default: %(default)s)")
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
+    add_counting_options(track)
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     track.set_defaults(func=_cmd_track)
     return track
