@@ -201,6 +201,8 @@ class TrackingRun:
         bar: a tqdm progress bar to annotate with the number of tracks (optional).
         counting: a :class:`fairmot.counting.CountingSet` fed every frame's tracks and drawn on the
             annotated frames (optional).
+        source: a live source (:class:`fairmot.io.sources.LiveSource`) whose ``dropped`` count is shown
+            in the progress bar (optional).
         lines: MOT Challenge result lines, frames numbered from 1.
         ids_seen: every track id reported so far.
         frames: frames tracked.
@@ -212,6 +214,7 @@ class TrackingRun:
     trails: TrackTrails | None = None
     bar: Any = None
     counting: Any = None
+    source: Any = None
     lines: list[str] = field(default_factory=list)
     ids_seen: set[int] = field(default_factory=set)
     frames: int = 0
@@ -233,7 +236,10 @@ class TrackingRun:
         if self.counting is not None:
             self.counting.update(tracks)
         if self.bar is not None:
-            self.bar.set_postfix(tracks=len(tracks), refresh=False)
+            if self.source is not None:
+                self.bar.set_postfix(tracks=len(tracks), dropped=self.source.dropped, refresh=False)
+            else:
+                self.bar.set_postfix(tracks=len(tracks), refresh=False)
         if self.writer is not None:
             if self.trails is not None:
                 self.trails.update(tracks)

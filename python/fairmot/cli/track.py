@@ -8,6 +8,7 @@ from typing import Any
 from ..config import TrackerConfig
 from .common import _track_buffer, _unit_float, add_model_options
 from .counting import add_counting_options, counting_from_args, print_counts
+from .live import add_live_options, live_options_from_args
 
 logger = logging.getLogger("fairmot")
 
@@ -22,7 +23,8 @@ def _cmd_track(args: argparse.Namespace) -> int:
     except ImportError:  # progress bars are optional
         tqdm = None
 
-    source = open_source(args.source, video_size=None if args.native_size else OFFICIAL_VIDEO_SIZE)
+    source = open_source(args.source, video_size=None if args.native_size else OFFICIAL_VIDEO_SIZE,
+                         **live_options_from_args(args, args.source))
     native = getattr(source, "native_size", None)
     if native is not None and native != source.size:
         logger.info("video frames %dx%d resized to %dx%d as the official demo does (--native-size to keep them)",
@@ -36,7 +38,8 @@ def _cmd_track(args: argparse.Namespace) -> int:
     logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *tracker.detector.img_size)
 
     writer = VideoWriter(args.output_video, fps=source.fps) if args.output_video else None
-    frames = prefetch(source)  # the next frames are read while this one is tracked
+    live = getattr(source, "live", False)  # a live source reads on its own thread and keeps the newest frame
+    frames = source if live else prefetch(source)  # the next frames are read while this one is tracked
     bar = None
     if tqdm is not None:
         bar = tqdm(frames, total=source.frame_count, desc="tracking", unit="frame", dynamic_ncols=True,
@@ -44,7 +47,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
         frames = bar
     counting = counting_from_args(args)
     run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if args.trails else None, bar=bar,
-                      counting=counting)
+                      counting=counting, source=source if live else None)
     interrupted = False
     try:
         run.run(frames)
@@ -54,6 +57,8 @@ def _cmd_track(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+        if live:
+            source.close()
         if writer is not None:
             writer.close()
         if counting is not None:
@@ -66,6 +71,8 @@ def _cmd_track(args: argparse.Namespace) -> int:
     print(f"track ids         {len(run.ids_seen)}")
     print(f"boxes written     {len(lines)}")
     print(f"speed             {rate:.2f} frames/s (network + decoding + association)")
+    if live:
+        print(f"dropped           {source.dropped} frames (live source; {source.reconnects} reconnections)")
     if args.output_txt:
         print(f"results           {args.output_txt}")
     if counting is not None:
@@ -83,7 +90,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "camera index with FairMOT; writes MOT Challenge lines and, optionally, an annotated video. "
                     "Video frames are resized to 1920x1080 first, as the official demo does (boxes are then in "
                     "that space); --native-size keeps the video's own resolution.")
-    track.add_argument("source", help="video file, image folder, MOT sequence folder or camera index")
+    track.add_argument("source", help="video file, image folder, MOT sequence folder, stream URL (rtsp://, "
+                                      "http(s)://, udp://, ...) or camera index")
     add_model_options(track)
     track.add_argument("--native-size", action="store_true",
                        help="keep video frames at their own resolution instead of resizing them to 1920x1080 as "
@@ -97,6 +105,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     track.add_argument("--track-buffer", type=_track_buffer, default=TrackerConfig.track_buffer,
                        help="frames (at 30 fps) a lost track is kept (default: %(default)s)")
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
+    add_live_options(track)
     add_counting_options(track)
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     track.set_defaults(func=_cmd_track)
