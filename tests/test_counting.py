@@ -393,3 +393,16 @@ def test_track_command_writes_counts_csv(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main(["track", str(seq), "--count-line", "1,2,3"])
     assert "--count-line" in capsys.readouterr().err
+
+
+def test_draw_counts_draws_lines_and_zones():
+    pytest.importorskip("cv2")
+    from fairmot.io.draw import draw_counts
+
+    frame = np.zeros((120, 160, 3), np.uint8)
+    line, zone = LineCounter("10,60,150,60"), ZoneCounter("20,20,60,20,60,50,20,50")
+    out = draw_counts(frame, [line], [zone])
+    assert out.shape == frame.shape and out.dtype == np.uint8 and not frame.any()  # a copy
+    assert out[60, 80].any() and out[35, 20].any()  # on the line, on the zone's left edge
+    with pytest.raises(ValueError, match="uint8"):
+        draw_counts(np.zeros((4, 4), np.float32), [line])
