@@ -174,6 +174,8 @@ def track_video(source, weights=None, video_size: tuple[int, int] | None = OFFIC
     Yields (frame_index starting at 1, frame_bgr, FrameTracks). Video frames are resized to
     ``video_size`` first, 1920x1080 by default as the official demo does (boxes are then in that
     space); ``video_size=None`` keeps the native size. Image folders and cameras are never resized.
+    Stream URLs and cameras are read live (:class:`fairmot.io.sources.LiveSource`: the newest frame each
+    time, frames the tracker cannot keep up with are dropped).
     Other keyword arguments go to :class:`Tracker`; the frame rate defaults to the source's, as the
     official code gives it to the tracker: the container FPS rounded to an int, or ``frameRate``
     of a MOT ``seqinfo.ini``.
@@ -183,7 +185,9 @@ def track_video(source, weights=None, video_size: tuple[int, int] | None = OFFIC
     src = open_source(source, video_size=video_size)
     kwargs.setdefault("frame_rate", src.frame_rate)
     tracker = Tracker(weights, **kwargs)
-    for index, frame in enumerate(prefetch(src), start=1):  # the next frames are read meanwhile
+    # the next frames are read meanwhile; a live source reads on its own thread and keeps only the newest
+    frames = src if getattr(src, "live", False) else prefetch(src)
+    for index, frame in enumerate(frames, start=1):
         yield index, frame, tracker.update(frame)
 
 
