@@ -17,13 +17,15 @@ from .threads import prepare_openmp_env as _prepare_openmp_env
 _prepare_openmp_env()
 
 if TYPE_CHECKING:  # pragma: no cover - names for type checkers; at run time they load on first use
+    from .counting import LineCounter, ZoneCounter
     from .models import build_model, load_model, save_checkpoint
     from .multistream import MultiStreamTracker
     from .tracker import Tracker, track_video
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "Tracker", "MultiStreamTracker", "track_video", "build_model", "load_model", "save_checkpoint"]
+__all__ = ["__version__", "Tracker", "MultiStreamTracker", "track_video", "build_model", "load_model", "save_checkpoint",
+           "LineCounter", "ZoneCounter"]
 
 #: Public name -> (module, attribute), imported on first access.
 _LAZY: dict[str, tuple[str, str]] = {
@@ -33,6 +35,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "build_model": ("fairmot.models", "build_model"),
     "load_model": ("fairmot.models", "load_model"),
     "save_checkpoint": ("fairmot.models", "save_checkpoint"),
+    "LineCounter": ("fairmot.counting", "LineCounter"),
+    "ZoneCounter": ("fairmot.counting", "ZoneCounter"),
 }
 
 

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from .config import DEFAULT_IMG_SIZE, DEFAULT_K, TrackerConfig
-from .io.draw import TrackTrails, draw_tracks
+from .io.draw import TrackTrails, draw_counts, draw_tracks
 from .io.mot import format_mot_lines
 from .io.sources import OFFICIAL_VIDEO_SIZE
 from .io.writer import VideoWriter
@@ -196,6 +196,8 @@ def track_video(source, weights=None, video_size: tuple[int, int] | None = OFFIC
     Yields (frame_index starting at 1, frame_bgr, FrameTracks). Video frames are resized to
     ``video_size`` first, 1920x1080 by default as the official demo does (boxes are then in that
     space); ``video_size=None`` keeps the native size. Image folders and cameras are never resized.
+    Stream URLs and cameras are read live (:class:`fairmot.io.sources.LiveSource`: the newest frame each
+    time, frames the tracker cannot keep up with are dropped).
     Other keyword arguments go to :class:`Tracker`; the frame rate defaults to the source's, as the
     official code gives it to the tracker: the container FPS rounded to an int, or ``frameRate``
     of a MOT ``seqinfo.ini``.
@@ -205,7 +207,9 @@ def track_video(source, weights=None, video_size: tuple[int, int] | None = OFFIC
     src = open_source(source, video_size=video_size)
     kwargs.setdefault("frame_rate", src.frame_rate)
     tracker = Tracker(weights, **kwargs)
-    for index, frame in enumerate(prefetch(src), start=1):  # the next frames are read meanwhile
+    # the next frames are read meanwhile; a live source reads on its own thread and keeps only the newest
+    frames = src if getattr(src, "live", False) else prefetch(src)
+    for index, frame in enumerate(frames, start=1):
         yield index, frame, tracker.update(frame)
 
 
@@ -224,6 +228,10 @@ class TrackingRun:
         detections: a :class:`fairmot.io.detections.DetectionCacheWriter` receiving each frame's
             detections (``tracker.detect`` then ``tracker.associate`` are called instead of
             ``tracker.update``), or None.
+        counting: a :class:`fairmot.counting.CountingSet` fed every frame's tracks and drawn on the
+            annotated frames (optional).
+        source: a live source (:class:`fairmot.io.sources.LiveSource`) whose ``dropped`` count is shown
+            in the progress bar (optional).
         lines: MOT Challenge result lines, frames numbered from 1.
         ids_seen: every track id reported so far.
         frames: frames tracked.
@@ -235,6 +243,8 @@ class TrackingRun:
     trails: TrackTrails | None = None
     bar: Any = None
     detections: Any = None
+    counting: Any = None
+    source: Any = None
     lines: list[str] = field(default_factory=list)
     ids_seen: set[int] = field(default_factory=set)
     frames: int = 0
@@ -258,14 +268,21 @@ class TrackingRun:
         self.frames += 1
         self.lines.extend(format_mot_lines(self.frames, tracks))
         self.ids_seen.update(int(i) for i in tracks.ids)
+        if self.counting is not None:
+            self.counting.update(tracks)
         if self.bar is not None:
-            self.bar.set_postfix(tracks=len(tracks), refresh=False)
+            if self.source is not None:
+                self.bar.set_postfix(tracks=len(tracks), dropped=self.source.dropped, refresh=False)
+            else:
+                self.bar.set_postfix(tracks=len(tracks), refresh=False)
         if self.writer is not None:
             if self.trails is not None:
                 self.trails.update(tracks)
             fps = self.fps if self.elapsed > 0 else None
-            self.writer.write(draw_tracks(frame_bgr, tracks, trails=self.trails, frame_index=self.frames,
-                                          fps=fps, copy=False))
+            img = draw_tracks(frame_bgr, tracks, trails=self.trails, frame_index=self.frames, fps=fps, copy=False)
+            if self.counting is not None:
+                img = draw_counts(img, self.counting.lines, self.counting.zones, copy=False)
+            self.writer.write(img)
         return tracks
 
     def run(self, frames: Iterable[np.ndarray]) -> "TrackingRun":

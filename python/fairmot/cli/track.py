@@ -7,6 +7,8 @@ from typing import Any
 
 from ..config import TrackerConfig
 from .common import add_model_options
+from .counting import add_counting_options, counting_from_args, print_counts
+from .live import add_live_options, live_options_from_args
 from .track_cache import add_association_options, add_detection_cache_options, association_kwargs
 from .track_many import add_many_options
 
@@ -43,7 +45,8 @@ def _track_one(args: argparse.Namespace) -> int:
     except ImportError:  # progress bars are optional
         tqdm = None
 
-    source = open_source(args.source, video_size=None if args.native_size else OFFICIAL_VIDEO_SIZE)
+    source = open_source(args.source, video_size=None if args.native_size else OFFICIAL_VIDEO_SIZE,
+                         **live_options_from_args(args, args.source))
     native = getattr(source, "native_size", None)
     if native is not None and native != source.size:
         logger.info("video frames %dx%d resized to %dx%d as the official demo does (--native-size to keep them)",
@@ -67,14 +70,16 @@ def _track_one(args: argparse.Namespace) -> int:
     logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *tracker.detector.img_size)
 
     writer = VideoWriter(args.output_video, fps=source.fps) if args.output_video else None
-    frames = prefetch(source)  # the next frames are read while this one is tracked
+    live = getattr(source, "live", False)  # a live source reads on its own thread and keeps the newest frame
+    frames = source if live else prefetch(source)  # the next frames are read while this one is tracked
     bar = None
     if tqdm is not None:
         bar = tqdm(frames, total=source.frame_count, desc="tracking", unit="frame", dynamic_ncols=True,
                    disable=args.quiet)
         frames = bar
+    counting = counting_from_args(args)
     run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if args.trails else None, bar=bar,
-                      detections=cache)
+                      detections=cache, counting=counting, source=source if live else None)
     interrupted = False
     try:
         run.run(frames)
@@ -84,10 +89,14 @@ def _track_one(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+        if live:
+            source.close()
         if writer is not None:
             writer.close()
         if cache is not None:
             cache.close()
+        if counting is not None:
+            counting.close()
     lines = run.lines
     if args.output_txt:
         write_mot_results(args.output_txt, lines)
@@ -96,8 +105,12 @@ def _track_one(args: argparse.Namespace) -> int:
     print(f"track ids         {len(run.ids_seen)}")
     print(f"boxes written     {len(lines)}")
     print(f"speed             {rate:.2f} frames/s (network + decoding + association)")
+    if live:
+        print(f"dropped           {source.dropped} frames (live source; {source.reconnects} reconnections)")
     if args.output_txt:
         print(f"results           {args.output_txt}")
+    if counting is not None:
+        print_counts(counting)
     if writer is not None:
         print(f"video             {args.output_video} ({writer.frames_written} frames)")
     if cache is not None:
@@ -113,8 +126,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                     "camera index with FairMOT; writes MOT Challenge lines and, optionally, an annotated video. "
                     "Video frames are resized to 1920x1080 first, as the official demo does (boxes are then in "
                     "that space); --native-size keeps the video's own resolution.")
-    track.add_argument("source", nargs="*", help="video file, image folder, MOT sequence folder or camera index; "
-                       "several go to --output-dir (see --sources, --batch)")
+    track.add_argument("source", nargs="*", help="video file, image folder, MOT sequence folder, stream URL "
+                       "(rtsp://, http(s)://, udp://, ...) or camera index; several go to --output-dir "
+                       "(see --sources, --batch)")
     add_model_options(track)
     track.add_argument("--native-size", action="store_true",
                        help="keep video frames at their own resolution instead of resizing them to 1920x1080 as "
@@ -124,6 +138,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     track.add_argument("--output-txt", default="results.txt", metavar="PATH",
                        help="MOT Challenge result file (default: %(default)s)")
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
+    add_live_options(track)
+    add_counting_options(track)
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_association_options(track)
     add_detection_cache_options(track)

@@ -52,11 +52,17 @@ class Detector:
         device: "auto", "cpu", "cuda", "cuda:1", ... (the model is moved there; torch networks only).
         dtype: torch.float32, or float16/bfloat16 on CUDA (autocast for the network; torch networks only).
         ltrb: the wh head predicts (l, t, r, b) distances (4 channels) or (w, h).
+        channels_last: run the network in the channels_last memory layout (default True).
+        fold_bn: fold batch-norms into the convolutions before them, on a copy of the network
+            (:func:`fairmot.models.fold.fold_batchnorm`; the network passed in is not modified and
+            can still be trained). None (default): on the CPU only, where it measures faster
+            (``benchmarks/RESULTS.md``, "CPU layout"); outputs agree with the unfolded network to
+            float32 rounding (checked at load, else the unfolded network is used).
     """
 
     def __init__(self, model: torch.nn.Module | Any, img_size: tuple[int, int] = DEFAULT_IMG_SIZE, conf_thres: float = TrackerConfig.conf_thres,
                  K: int = DEFAULT_K, device: str | torch.device = "auto", dtype: torch.dtype = torch.float32,
-                 ltrb: bool | None = None, channels_last: bool = True) -> None:
+                 ltrb: bool | None = None, channels_last: bool = True, fold_bn: bool | None = None) -> None:
         w, h = img_size
         if not is_valid_img_size(w, h):
             raise ValueError(f"img_size must be positive multiples of 32, got {w}x{h}")
@@ -75,6 +81,15 @@ class Detector:
                 raise ValueError(f"{dtype} inference needs a CUDA device (got {self.device})")
             self.dtype = dtype
             self.model = model.eval().to(self.device)
+            if fold_bn is None:
+                fold_bn = self.device.type == "cpu"
+            self.folded_bn = 0
+            if fold_bn:
+                from ..models.fold import fold_batchnorm
+
+                example = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0)).to(self.device)
+                self.model, self.folded_bn = fold_batchnorm(self.model, example)
+                logger.debug("%d batch-norms folded into convolutions for inference", self.folded_bn)
             if channels_last:
                 self.model = self.model.to(memory_format=torch.channels_last)
             self.channels_last = channels_last
@@ -98,6 +113,7 @@ class Detector:
         self.device = torch.device("cpu")  # where the outputs are decoded
         self.dtype = torch.float32
         self.channels_last = False
+        self.folded_bn = 0
 
     def _wh_channels(self) -> int:
         if self.backend is not None:

@@ -9,14 +9,15 @@ Nothing here needs torch; OpenCV is imported on first use.
 """
 from __future__ import annotations
 
-from .draw import TrackTrails, draw_tracks, id_color
+from .draw import TrackTrails, draw_counts, draw_tracks, id_color
 from .mot import MotFile, MotFormatError, format_mot_lines, read_mot_file, read_seq_length, write_mot_results
 from .sources import (DEFAULT_FPS, IMAGE_EXTENSIONS, OFFICIAL_VIDEO_SIZE, CameraSource, FrameSource, ImageFolderSource,
-                      VideoFileSource, open_source, prefetch)
+                      LiveSource, VideoFileSource, open_source, prefetch)
 from .writer import VideoWriter
 
 __all__ = [
     "DEFAULT_FPS", "IMAGE_EXTENSIONS", "OFFICIAL_VIDEO_SIZE", "FrameSource", "VideoFileSource", "ImageFolderSource",
-    "CameraSource", "open_source", "prefetch", "VideoWriter", "TrackTrails", "id_color", "draw_tracks",
+    "CameraSource", "LiveSource", "open_source", "prefetch", "VideoWriter", "TrackTrails", "id_color", "draw_tracks",
+    "draw_counts",
     "MotFile", "MotFormatError", "read_mot_file", "read_seq_length", "format_mot_lines", "write_mot_results",
 ]

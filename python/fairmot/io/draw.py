@@ -10,7 +10,7 @@ import numpy as np
 from .._io import import_cv2
 from .mot import ids_tlwh
 
-__all__ = ["id_color", "TrackTrails", "draw_tracks"]
+__all__ = ["id_color", "TrackTrails", "draw_tracks", "draw_counts"]
 
 
 def _cv2():
@@ -101,4 +101,51 @@ def draw_tracks(frame: np.ndarray, tracks: Any, trails: Mapping[int, Sequence[tu
         parts.append(f"num: {len(ids)}")
         cv2.putText(img, "  ".join(parts), (0, int(15 * text_scale)), cv2.FONT_HERSHEY_PLAIN, text_scale,
                     (0, 0, 255), thickness)
+    return img
+
+
+def draw_counts(frame: np.ndarray, lines: Sequence[Any] = (), zones: Sequence[Any] = (),
+                copy: bool = True) -> np.ndarray:
+    """Draw counting lines and zones with their counts on a BGR frame.
+
+    Args:
+        frame: (H, W, 3) uint8 BGR image.
+        lines: :class:`fairmot.LineCounter` s: the segment (yellow), an arrow from its middle towards
+            the positive side, and ``name in/out``.
+        zones: :class:`fairmot.ZoneCounter` s: the polygon (cyan) and ``name occupancy/total``.
+        copy: draw on a copy (default) or in place.
+
+    Returns the annotated image.
+    """
+    cv2 = _cv2()
+    if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 BGR frame, got {getattr(frame, 'shape', type(frame))}")
+    img = np.ascontiguousarray(frame.copy() if copy else frame)
+    width = img.shape[1]
+    text_scale = max(1.0, width / 1600.0)
+    thickness = max(1, int(width / 500.0))
+
+    def label(text: str, at: tuple[int, int], color: tuple[int, int, int]) -> None:
+        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_PLAIN, text_scale, thickness)
+        x, y = at
+        cv2.rectangle(img, (x, y - th - 2), (x + tw + 2, y + base), (0, 0, 0), -1)
+        cv2.putText(img, text, (x + 1, y - 1), cv2.FONT_HERSHEY_PLAIN, text_scale, color, thickness, cv2.LINE_AA)
+
+    for c in lines:
+        (ax, ay), (bx, by) = np.asarray(c.line, np.float64)
+        color = (0, 255, 255)
+        cv2.line(img, (int(round(ax)), int(round(ay))), (int(round(bx)), int(round(by))), color, 2 * thickness,
+                 cv2.LINE_AA)
+        mx, my = (ax + bx) / 2.0, (ay + by) / 2.0
+        nx, ny = -(by - ay), bx - ax  # normal towards the positive side
+        norm = math.hypot(nx, ny) or 1.0
+        tip = (int(round(mx + 20 * text_scale * nx / norm)), int(round(my + 20 * text_scale * ny / norm)))
+        cv2.arrowedLine(img, (int(round(mx)), int(round(my))), tip, color, thickness, cv2.LINE_AA, tipLength=0.4)
+        label(f"{c.name} in {c.in_count} out {c.out_count}", (int(round(ax)), max(12, int(round(ay)) - 4)), color)
+    for z in zones:
+        color = (255, 255, 0)
+        poly = np.round(np.asarray(z.polygon, np.float64)).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(img, [poly], True, color, 2 * thickness, cv2.LINE_AA)
+        x0, y0 = poly.reshape(-1, 2).min(axis=0)
+        label(f"{z.name} now {z.occupancy} total {z.total}", (int(x0), max(12, int(y0) - 4)), color)
     return img

@@ -23,6 +23,7 @@ import math
 import os
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -37,6 +38,8 @@ __all__ = [
     "VideoFileSource",
     "ImageFolderSource",
     "CameraSource",
+    "LiveSource",
+    "STREAM_SCHEMES",
     "OFFICIAL_VIDEO_SIZE",
     "open_source",
     "prefetch",
@@ -51,6 +54,8 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 OFFICIAL_VIDEO_SIZE = (1920, 1080)
 #: Frame rate used when a source does not report one (0, NaN or missing).
 DEFAULT_FPS = 30.0
+#: URL schemes that :func:`open_source` reads as live streams (``live=None``).
+STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "rtmps", "rtp", "udp", "tcp", "srt", "http", "https", "mms", "mmsh")
 
 
 def _cv2():
@@ -304,7 +309,13 @@ def _as_bgr(frame: np.ndarray, where: Any) -> np.ndarray:
     return frame
 
 
-def open_source(source: Any, video_size: tuple[int, int] | None = OFFICIAL_VIDEO_SIZE) -> FrameSource:
+def _is_stream_url(text: str) -> bool:
+    scheme, sep, _ = text.partition("://")
+    return bool(sep) and scheme.lower() in STREAM_SCHEMES
+
+
+def open_source(source: Any, video_size: tuple[int, int] | None = OFFICIAL_VIDEO_SIZE, *,
+                live: bool | None = None, **live_options: Any) -> FrameSource:
     """Open a frame source.
 
     Args:
@@ -314,6 +325,13 @@ def open_source(source: Any, video_size: tuple[int, int] | None = OFFICIAL_VIDEO
             existing :class:`FrameSource` (returned as is).
         video_size: (width, height) video frames are resized to, as the official demo does
             (default 1920x1080); ``None`` keeps their native size. Other sources are never resized.
+        live: read with the live policy (:class:`LiveSource`: a reader thread keeps only the newest
+            frame, frames the consumer cannot keep up with are dropped, reconnection with backoff).
+            ``None`` (default): live for cameras and stream URLs (``STREAM_SCHEMES``: rtsp, http(s),
+            udp, ...); ``False`` reads every frame of a URL in order (a video file served over HTTP)
+            and opens cameras as :class:`CameraSource`.
+        live_options: keyword arguments of :class:`LiveSource` (``max_backoff``, ``give_up_after``,
+            ``timeout``).
 
     Returns:
         a :class:`FrameSource` yielding BGR uint8 frames.
@@ -327,8 +345,12 @@ def open_source(source: Any, video_size: tuple[int, int] | None = OFFICIAL_VIDEO
         return source
     if isinstance(source, (bool, np.bool_)):
         raise TypeError(f"source must be a path or a camera index, got {source!r}")
+    if live is not None and not isinstance(live, bool):
+        raise TypeError(f"live must be True, False or None, got {live!r}")
+    if live_options and live is False:
+        raise ValueError(f"live source options {sorted(live_options)} need live=True or None")
     if isinstance(source, (int, np.integer)):
-        return CameraSource(int(source))
+        return CameraSource(int(source)) if live is False else LiveSource(int(source), **live_options)
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"source must be a path or a camera index, got {type(source).__name__}")
     text = os.fspath(source)
@@ -339,13 +361,213 @@ def open_source(source: Any, video_size: tuple[int, int] | None = OFFICIAL_VIDEO
     path = Path(text)
     if not path.exists():
         if text.isdigit():
-            return CameraSource(int(text))
+            return CameraSource(int(text)) if live is False else LiveSource(int(text), **live_options)
         if "://" in text:
+            if live or (live is None and _is_stream_url(text)):
+                return LiveSource(text, resize_to=video_size, **live_options)
             return VideoFileSource(text, resize_to=video_size)
         raise FileNotFoundError(f"source not found: {text}")
     if path.is_dir() or path.suffix.lower() in IMAGE_EXTENSIONS:
         return ImageFolderSource(path)
     return VideoFileSource(path, resize_to=video_size)
+
+
+class LiveSource(FrameSource):
+    """A live stream (URL) or camera read with the live policy.
+
+    A background reader thread reads frames as fast as the stream delivers them and keeps only the
+    newest; iterating yields that newest frame (waiting for the next one when the consumer is
+    ahead). Frames that arrive while the consumer is busy are dropped and counted in ``dropped``.
+    When the stream drops (a read fails), the reader reconnects with exponential backoff (0.25 s,
+    0.5 s, ... up to ``max_backoff``) until it reconnects or the stream has been down for
+    ``give_up_after`` seconds, which ends the iteration (``None``: retry for ever). ``close()`` (or
+    leaving the loop, or Ctrl-C in the consumer) stops the reader. Iterating twice reconnects.
+
+    Args:
+        target: a stream URL or a camera index.
+        resize_to: (width, height) frames are resized to (URLs only; cameras are never resized),
+            None keeps the native size.
+        max_backoff: longest wait between reconnection attempts, seconds (default 8).
+        give_up_after: seconds without a frame after which a dropped stream ends (default 30;
+            None never gives up).
+        timeout: seconds an open or a read may block (FFmpeg backend) before it counts as failed
+            (default 5).
+
+    Attributes:
+        dropped: frames read but never yielded (the consumer was busy).
+        reconnects: successful reconnections.
+        live: True (the CLI uses it to skip read-ahead and to show ``dropped``).
+
+    Raises ``ValueError`` naming the target when the first connection gives no frame.
+    """
+
+    live = True
+
+    def __init__(self, target: int | str, resize_to: tuple[int, int] | None = None, *, max_backoff: float = 8.0,
+                 give_up_after: float | None = 30.0, timeout: float = 5.0) -> None:
+        if isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, np.integer, str)):
+            raise TypeError(f"target must be a stream URL or a camera index, got {target!r}")
+        for name, value in (("max_backoff", max_backoff), ("timeout", timeout)):
+            if _valid_fps(value) is None or isinstance(value, bool):
+                raise ValueError(f"{name} must be a finite number of seconds > 0, got {value!r}")
+        if give_up_after is not None and (_valid_fps(give_up_after) is None or isinstance(give_up_after, bool)):
+            raise ValueError(f"give_up_after must be a finite number of seconds > 0 or None, got {give_up_after!r}")
+        if resize_to is not None:
+            if (not isinstance(resize_to, (tuple, list)) or len(resize_to) != 2
+                    or not all(isinstance(v, (int, np.integer)) and v > 0 for v in resize_to)):
+                raise ValueError(f"resize_to must be (width, height) positive integers or None, got {resize_to!r}")
+            resize_to = (int(resize_to[0]), int(resize_to[1]))
+        self.camera = isinstance(target, (int, np.integer))
+        self.target: int | str = int(target) if self.camera else target
+        self.name = f"camera {self.target}" if self.camera else str(target)
+        self.resize_to = None if self.camera else resize_to
+        self.max_backoff = float(max_backoff)
+        self.give_up_after = None if give_up_after is None else float(give_up_after)
+        self.timeout = float(timeout)
+        self.dropped = 0
+        self.reconnects = 0
+        self.frame_count = None
+        self._lock = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        cap = self._connect()
+        if cap is None:
+            raise ValueError(f"cannot open {self.name}" + ("" if self.camera else " (no frame from the stream)"))
+        cap, first = cap
+        cv2 = _cv2()
+        fps = _valid_fps(cap.get(cv2.CAP_PROP_FPS))
+        self.fps = fps if fps is not None else DEFAULT_FPS
+        self.native_size = (int(first.shape[1]), int(first.shape[0]))
+        self.size = self.resize_to if self.resize_to is not None else self.native_size
+        self._probe: tuple[Any, np.ndarray] | None = (cap, first)  # handed to the first reader
+
+    # ---------------------------------------------------------------- reader side
+    def _connect(self) -> tuple[Any, np.ndarray] | None:
+        """Open the target and read one frame; None (capture released) when either fails."""
+        cv2 = _cv2()
+        ms = int(self.timeout * 1000)
+        if self.camera:
+            cap = cv2.VideoCapture(self.target)
+        else:
+            cap = cv2.VideoCapture(self.target, cv2.CAP_FFMPEG,
+                                   [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms])
+        if not cap.isOpened():
+            cap.release()
+            return None
+        ok, frame = cap.read()
+        if not ok or frame is None:
+            cap.release()
+            return None
+        return cap, frame
+
+    def _publish(self, frame: np.ndarray, state: dict) -> None:
+        frame = _as_bgr(frame, self.name)
+        if self.resize_to is not None and (frame.shape[1], frame.shape[0]) != self.resize_to:
+            frame = _cv2().resize(frame, self.resize_to)
+        with self._lock:
+            if state["frame"] is not None:
+                self.dropped += 1
+            state["frame"] = frame
+            self._lock.notify_all()
+
+    def _reader(self, state: dict, probe: tuple[Any, np.ndarray] | None, stop: threading.Event) -> None:
+        cap = None
+        try:
+            if probe is None:  # a second iteration: connect again
+                probe = self._reconnect(stop, wait_first=False)
+            if probe is None:
+                return
+            cap, frame = probe
+            self._publish(frame, state)
+            while not stop.is_set():
+                ok, frame = cap.read()
+                if ok and frame is not None:
+                    self._publish(frame, state)
+                    continue
+                cap.release()
+                cap = None
+                logger.warning("%s: stream dropped; reconnecting", self.name)
+                probe = self._reconnect(stop)
+                if probe is None:
+                    return
+                cap, frame = probe
+                self.reconnects += 1
+                logger.info("%s: reconnected", self.name)
+                self._publish(frame, state)
+        except BaseException as exc:  # handed to the consumer
+            with self._lock:
+                state["error"] = exc
+        finally:
+            if cap is not None:
+                cap.release()
+            with self._lock:
+                state["done"] = True
+                self._lock.notify_all()
+
+    def _reconnect(self, stop: threading.Event, wait_first: bool = True) -> tuple[Any, np.ndarray] | None:
+        """Connect again with exponential backoff; None when stopped or after ``give_up_after`` s."""
+        start = time.monotonic()
+        wait = 0.25
+        while not stop.is_set():
+            if wait_first and stop.wait(wait):
+                return None
+            wait_first = True
+            probe = self._connect()
+            if probe is not None:
+                return probe
+            down = time.monotonic() - start
+            if self.give_up_after is not None and down >= self.give_up_after:
+                logger.warning("%s: no frame for %.1f s; giving up", self.name, down)
+                return None
+            wait = min(self.max_backoff, wait * 2.0)
+            if self.give_up_after is not None:
+                wait = min(wait, max(0.01, self.give_up_after - down))
+        return None
+
+    # ---------------------------------------------------------------- consumer side
+    def __iter__(self) -> Iterator[np.ndarray]:
+        probe, self._probe = self._probe, None  # the constructor's connection serves the first iteration
+        self._stop_reader()  # a previous iteration's reader
+        stop = self._stop = threading.Event()
+        state: dict = {"frame": None, "done": False, "error": None}
+        thread = threading.Thread(target=self._reader, args=(state, probe, stop), name="fairmot-live", daemon=True)
+        self._thread = thread
+        thread.start()
+        try:
+            while True:
+                with self._lock:
+                    while state["frame"] is None and not state["done"]:
+                        self._lock.wait(0.1)
+                    frame, state["frame"] = state["frame"], None
+                    if frame is None:
+                        if state["error"] is not None:
+                            raise state["error"]
+                        return
+                yield frame
+        finally:
+            stop.set()
+
+    def _stop_reader(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=self.timeout + 1.0)
+
+    def close(self) -> None:
+        """Stop the reader thread (waits up to ``timeout`` + 1 s for a blocked read) and release the stream."""
+        self._stop_reader()
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            probe[0].release()
+
+    def __del__(self) -> None:
+        try:
+            self._stop.set()
+            probe = getattr(self, "_probe", None)
+            if probe is not None:
+                probe[0].release()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
 
 
 class _Failure:

@@ -1,0 +1,61 @@
+"""The counting options of ``fairmot track`` (``--count-line``, ``--zone``, ``--count-min-frames``,
+``--counts-csv``) and the :class:`fairmot.counting.CountingSet` they describe."""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..counting import DEFAULT_MIN_FRAMES, CountingSet, parse_line, parse_polygon
+from ..validation import POSITIVE_INT
+
+__all__ = ["add_counting_options", "counting_from_args", "print_counts"]
+
+
+def _line(text: str) -> str:
+    try:
+        parse_line(text, "--count-line")
+    except (TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _zone(text: str) -> str:
+    try:
+        parse_polygon(text, "--zone")
+    except (TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def add_counting_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """Add the counting option group to ``parser``; returns the group."""
+    group = parser.add_argument_group(
+        "counting", "count tracks (anchor: the bottom-centre of each box) crossing lines and inside zones; see "
+                    "docs/counting.md")
+    group.add_argument("--count-line", action="append", type=_line, default=[], metavar="X1,Y1,X2,Y2",
+                       help="a directed line segment in frame pixels; crossings to its positive side (below a line "
+                            "drawn left to right) count as 'in', the others as 'out' (repeatable)")
+    group.add_argument("--zone", action="append", type=_zone, default=[], metavar="X1,Y1,X2,Y2,X3,Y3,...",
+                       help="a polygon in frame pixels: current occupancy and unique entries (repeatable)")
+    group.add_argument("--count-min-frames", type=POSITIVE_INT.arg_type(int), default=DEFAULT_MIN_FRAMES,
+                       metavar="N", help="frames a track must stay on the new side before it counts, so a "
+                                         "one-frame flicker never counts (default: %(default)s)")
+    group.add_argument("--counts-csv", default="counts.csv", metavar="PATH",
+                       help="per-frame counts when --count-line / --zone is given (default: %(default)s)")
+    return group
+
+
+def counting_from_args(args: argparse.Namespace) -> CountingSet | None:
+    """The :class:`CountingSet` of the parsed options, writing ``args.counts_csv``; None without lines / zones."""
+    if not args.count_line and not args.zone:
+        return None
+    return CountingSet(args.count_line, args.zone, min_frames=args.count_min_frames, csv_path=args.counts_csv)
+
+
+def print_counts(counting: Any) -> None:
+    """The final counts, one line per counter (the CLI summary)."""
+    for c in counting.lines:
+        print(f"{c.name + ' in/out':<18}{c.in_count} / {c.out_count}")
+    for z in counting.zones:
+        print(f"{z.name + ' now/total':<18}{z.occupancy} / {z.total}")
+    print(f"counts            {counting.csv_path}")
