@@ -818,9 +818,8 @@ def test_property_extend_cost_max_cardinality_min_cost(cost):
 def test_property_cost_limit_padded_objective(cost, t):
     total, x, y = solve(cost, extend_cost=True, cost_limit=t)
     rows, cols = pairs(x)
-    # a pair a hair above t ties with leaving both unmatched (t = 0 with c = 4.6e-287 was seen in a full-suite
-    # run, where another test's library had switched the FPU to flush denormals to zero): the objective
-    # below still has to be optimal
+    # a pair a hair above t ties with leaving both unmatched (t = 0 with c = 4.6e-287, seen only in
+    # full-suite runs, not reproduced alone): the objective below still has to be optimal
     assert np.all(cost[rows, cols] <= t + 1e-12 * (1.0 + abs(t)))
     obj_ref, _, _ = ref_padded(cost, t)
     assert close(padded_objective(cost, x, y, t), obj_ref, cost, t, rel=1e-11)
