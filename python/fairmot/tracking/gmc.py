@@ -1,0 +1,145 @@
+"""Global (camera) motion estimation between consecutive frames (opt-in; the official tracker has none).
+
+A :class:`GMC` estimator is fed one frame at a time and returns a 2x3 float64 affine ``A`` that maps
+pixel coordinates of the *previous* frame to the *current* frame (``p_cur = A[:, :2] @ p_prev + A[:, 2]``),
+in full-resolution pixels. The first frame (and any frame where estimation fails) gives the identity.
+
+Methods:
+
+* ``"none"``: always the identity (no cost).
+* ``"sparse"``: Shi-Tomasi corners (``cv2.goodFeaturesToTrack``) on a downscaled grey frame, tracked with
+  pyramidal Lucas-Kanade (``cv2.calcOpticalFlowPyrLK``), a RANSAC similarity fit
+  (``cv2.estimateAffinePartial2D``: rotation + uniform scale + translation), translation scaled back.
+* ``"ecc"``: ``cv2.findTransformECC`` (``MOTION_EUCLIDEAN`` by default, or ``MOTION_AFFINE``) on a
+  downscaled grey frame.
+
+Applying the estimate to the tracker's Kalman states is not part of this module.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+METHODS = ("none", "sparse", "ecc")
+
+
+def _identity() -> np.ndarray:
+    return np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float64)
+
+
+class GMC:
+    """Stateful frame-to-frame camera motion estimator.
+
+    Args:
+        method: ``"none"``, ``"sparse"`` or ``"ecc"``.
+        downscale: integer factor (>= 1) the frame is shrunk by before estimation.
+        ecc_motion: ``"euclidean"`` or ``"affine"`` (only for ``method="ecc"``).
+        max_corners: corner budget for ``"sparse"``.
+    """
+
+    def __init__(self, method: str = "sparse", downscale: int = 2, ecc_motion: str = "euclidean",
+                 max_corners: int = 200) -> None:
+        if not isinstance(method, str) or method not in METHODS:
+            raise ValueError(f"gmc method must be one of {METHODS}, got {method!r}")
+        if isinstance(downscale, bool) or not isinstance(downscale, (int, np.integer)) or downscale < 1:
+            raise ValueError(f"gmc downscale must be an integer >= 1, got {downscale!r}")
+        if ecc_motion not in ("euclidean", "affine"):
+            raise ValueError(f"gmc ecc_motion must be 'euclidean' or 'affine', got {ecc_motion!r}")
+        if isinstance(max_corners, bool) or not isinstance(max_corners, (int, np.integer)) or max_corners < 4:
+            raise ValueError(f"gmc max_corners must be an integer >= 4, got {max_corners!r}")
+        self.method = method
+        self.downscale = int(downscale)
+        self.ecc_motion = ecc_motion
+        self.max_corners = int(max_corners)
+        self._prev: Optional[np.ndarray] = None
+        self._prev_pts: Optional[np.ndarray] = None
+        self._shape: Optional[tuple] = None
+
+    def reset(self) -> None:
+        """Forget the previous frame (the next :meth:`apply` returns the identity)."""
+        self._prev = None
+        self._prev_pts = None
+        self._shape = None
+
+    def _grey(self, frame: np.ndarray) -> np.ndarray:
+        import cv2
+        if not isinstance(frame, np.ndarray):
+            raise TypeError(f"gmc frame must be a numpy array, got {type(frame).__name__}")
+        if frame.ndim == 3 and frame.shape[2] == 3:
+            grey = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_BGR2GRAY)
+        elif frame.ndim == 2:
+            grey = frame
+        else:
+            raise ValueError(f"gmc frame must be HxW or HxWx3, got shape {frame.shape}")
+        if frame.shape[0] < 16 or frame.shape[1] < 16:
+            raise ValueError(f"gmc frame is too small: {frame.shape}")
+        if grey.dtype != np.uint8:
+            raise ValueError(f"gmc frame must be uint8, got {grey.dtype}")
+        if self.downscale > 1:
+            h, w = grey.shape
+            grey = cv2.resize(grey, (w // self.downscale, h // self.downscale), interpolation=cv2.INTER_AREA)
+        return grey
+
+    def apply(self, frame: np.ndarray) -> np.ndarray:
+        """Estimate the motion from the previous frame to ``frame``.
+
+        Args:
+            frame: ``(H, W, 3)`` BGR or ``(H, W)`` grey uint8 image, full resolution.
+
+        Returns:
+            ``(2, 3)`` float64 affine, previous -> current, full-resolution pixels.
+        """
+        if self.method == "none":
+            return _identity()
+        grey = self._grey(frame)
+        if self._shape is not None and self._shape != frame.shape[:2]:
+            raise ValueError(f"gmc frame size changed from {self._shape} to {frame.shape[:2]}")
+        self._shape = frame.shape[:2]
+        prev, self._prev = self._prev, grey
+        if prev is None:
+            if self.method == "sparse":
+                self._prev_pts = self._corners(grey)
+            return _identity()
+        A = self._sparse(prev, grey) if self.method == "sparse" else self._ecc(prev, grey)
+        if A is None or not np.all(np.isfinite(A)):
+            log.debug("gmc: estimation failed, using identity")
+            A = _identity()
+        A = np.asarray(A, dtype=np.float64).copy()
+        A[:, 2] *= self.downscale  # the linear part is scale-invariant; translation scales back
+        return A
+
+    def _corners(self, grey: np.ndarray) -> Optional[np.ndarray]:
+        import cv2
+        return cv2.goodFeaturesToTrack(grey, maxCorners=self.max_corners, qualityLevel=0.01, minDistance=8,
+                                       blockSize=3, useHarrisDetector=False, k=0.04)
+
+    def _sparse(self, prev: np.ndarray, cur: np.ndarray) -> Optional[np.ndarray]:
+        import cv2
+        prev_pts = self._prev_pts
+        self._prev_pts = self._corners(cur)
+        if prev_pts is None or len(prev_pts) < 4:
+            return None
+        nxt, status, _ = cv2.calcOpticalFlowPyrLK(prev, cur, prev_pts, None)
+        ok = status.reshape(-1) == 1
+        if ok.sum() < 4:
+            return None
+        A, _ = cv2.estimateAffinePartial2D(prev_pts[ok], nxt[ok], method=cv2.RANSAC)
+        return A
+
+    def _ecc(self, prev: np.ndarray, cur: np.ndarray) -> Optional[np.ndarray]:
+        import cv2
+        mode = cv2.MOTION_EUCLIDEAN if self.ecc_motion == "euclidean" else cv2.MOTION_AFFINE
+        W = np.eye(2, 3, dtype=np.float32)
+        crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
+        try:
+            # findTransformECC finds W with cur(x) ~ prev(W x)... it warps the *input* (2nd) image onto the
+            # template (1st): template(x) = input(W x). With template=cur, input=prev: W maps cur -> prev.
+            _, W = cv2.findTransformECC(cur, prev, W, mode, crit, None, 1)
+        except cv2.error as exc:
+            log.debug("gmc ecc failed: %s", exc)
+            return None
+        return cv2.invertAffineTransform(W.astype(np.float64))
