@@ -34,9 +34,9 @@ FrameTracks = Tracks
 def filter_tracks(ids: np.ndarray, tlwh: np.ndarray, scores: np.ndarray,
                   min_box_area: float = TrackerConfig.min_box_area,
                   max_aspect_ratio: float = TrackerConfig.max_aspect_ratio,
-                  det_index: np.ndarray | None = None) -> Tracks:
+                  det_index: np.ndarray | None = None, class_ids: np.ndarray | None = None) -> Tracks:
     """The official ``track.py`` filter: keep w * h > min_box_area and not w / h > max_aspect_ratio."""
-    tracks = Tracks(ids, tlwh, scores, det_index)
+    tracks = Tracks(ids, tlwh, scores, det_index, class_ids)
     w, h = tracks.tlwh[:, 2], tracks.tlwh[:, 3]
     with np.errstate(divide="ignore", invalid="ignore"):
         keep = (w * h > min_box_area) & ~(w / h > max_aspect_ratio)
@@ -140,10 +140,11 @@ class Tracker:
         """The tracks a ``JDETracker.update`` result reports after the official output filter
         (``min_box_area`` / ``max_aspect_ratio``; None disables either)."""
         if self.min_box_area is None and self.max_aspect_ratio is None:
-            return Tracks(res.ids, res.tlwh, res.scores, res.det_index)
+            return Tracks(res.ids, res.tlwh, res.scores, res.det_index, getattr(res, "class_ids", None))
         return filter_tracks(res.ids, res.tlwh, res.scores,
                              -np.inf if self.min_box_area is None else self.min_box_area,
-                             np.inf if self.max_aspect_ratio is None else self.max_aspect_ratio, res.det_index)
+                             np.inf if self.max_aspect_ratio is None else self.max_aspect_ratio, res.det_index,
+                             getattr(res, "class_ids", None))
 
 
 def _is_onnx_model(weights) -> bool:
