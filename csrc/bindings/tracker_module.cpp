@@ -421,7 +421,8 @@ int64_t rows_of(const py::array& a, const char* name, py::ssize_t cols, bool any
   return a.shape(0);
 }
 
-py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scores_obj, py::handle emb_obj) {
+py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scores_obj, py::handle emb_obj,
+                         py::handle class_obj) {
   py::array boxes = as_numeric_array(boxes_obj, "boxes");
   py::array scores = as_numeric_array(scores_obj, "scores");
   py::array emb = as_numeric_array(emb_obj, "embeddings");
@@ -465,6 +466,25 @@ py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scor
   batch.scores_float32 = is_dtype(scores, 'f', 4);
   batch.features = e.data();
   batch.dim = n > 0 ? e.shape(1) : 0;
+  // Class ids: None (all class 0) or an (N,) integer array of non-negative ids.
+  std::vector<int64_t> cls;
+  if (!class_obj.is_none()) {
+    py::array c = py::array::ensure(class_obj);
+    if (!c) throw py::type_error("class_ids must be an array of integers");
+    if (c.dtype().kind() != 'i' && c.dtype().kind() != 'u') {
+      throw py::type_error("class_ids must have an integer dtype, got " + std::string(py::str(c.dtype())));
+    }
+    if (c.ndim() != 1 || c.shape(0) != n) {
+      throw py::value_error("class_ids must have shape (" + std::to_string(n) + ",), got " + shape_str(c));
+    }
+    py::array_t<int64_t, py::array::c_style | py::array::forcecast> ci(c);
+    cls.assign(ci.data(), ci.data() + n);
+    for (int64_t i = 0; i < n; ++i) {
+      if (cls[i] < 0) throw py::value_error("class_ids must be non-negative, got " + std::to_string(cls[i]) +
+                                            " at row " + std::to_string(i));
+    }
+    batch.class_ids = cls.data();
+  }
   std::vector<OutputTrack> out;
   {
     py::gil_scoped_release nogil;
@@ -479,13 +499,16 @@ py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scor
   double* pb = boxes_out.mutable_data();
   double* ps = scores_out.mutable_data();
   int64_t* pd = det_index.mutable_data();
+  auto class_ids = new_array<int64_t>({k});
+  int64_t* pc = class_ids.mutable_data();
   for (py::ssize_t i = 0; i < k; ++i) {
+    pc[i] = out[i].class_id;
     pi[i] = out[i].id;
     for (int c = 0; c < 4; ++c) pb[4 * i + c] = out[i].tlwh[c];
     ps[i] = out[i].score;
     pd[i] = out[i].det_index;
   }
-  return py::make_tuple(ids, boxes_out, scores_out, det_index);
+  return py::make_tuple(ids, boxes_out, scores_out, det_index, class_ids);
 }
 
 // A JDETracker getter that runs without the GIL (it may wait for the instance's lock).
@@ -592,7 +615,8 @@ PYBIND11_MODULE(_tracker, m) {
            py::arg("frame_rate") = defaults::kFrameRate, py::arg("association") = defaults::kAssociation,
            py::arg("match_thres") = defaults::kMatchThres, py::arg("low_thres") = defaults::kLowThres,
            py::arg("iou_thres") = defaults::kIouThres, py::arg("unconfirmed_thres") = defaults::kUnconfirmedThres)
-      .def("update", &tracker_update, py::arg("boxes"), py::arg("scores"), py::arg("embeddings"))
+      .def("update", &tracker_update, py::arg("boxes"), py::arg("scores"), py::arg("embeddings"),
+           py::arg("class_ids") = py::none())
       // reset and the state getters lock the instance; they wait for a running update (which
       // holds the lock without the GIL) with the GIL released, so other threads keep running.
       .def("reset", &JDETracker::reset, py::call_guard<py::gil_scoped_release>())

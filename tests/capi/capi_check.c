@@ -109,19 +109,19 @@ static int64_t *class_column(int64_t n, int64_t value) {
   return c;
 }
 
-/* Runs the whole stream; class ids 7 on odd frames (carried through), NULL on even ones. */
+/* Runs the whole stream with class id 7 on every row (one class: the single-class result, class 7 carried). */
 static result_t *run_stream(const fairmot_tracker_options *opts) {
   fairmot_tracker *t = NULL;
   CHECK(fairmot_tracker_create(opts, &t) == FAIRMOT_OK && t != NULL, "create failed");
   result_t *res = xmalloc(sizeof(result_t) * (size_t)g_frames);
   for (int64_t k = 0; k < g_frames; ++k) {
     const frame_t *fr = &g_stream[k];
-    int64_t *cls = (k % 2) ? class_column(fr->n, 7) : NULL;
+    int64_t *cls = class_column(fr->n, 7);
     fairmot_tracks *out = NULL;
     CHECK(fairmot_tracker_update(t, fr->n, fr->boxes, fr->scores, fr->emb, g_dim, cls, &out) == FAIRMOT_OK,
           "update failed at frame %lld", (long long)k);
     CHECK(out != NULL && out->ids && out->tlwh && out->scores && out->det_index && out->class_ids, "null output");
-    for (int64_t i = 0; i < out->n; ++i) CHECK(out->class_ids[i] == ((k % 2) ? 7 : 0), "class id not carried");
+    for (int64_t i = 0; i < out->n; ++i) CHECK(out->class_ids[i] == 7, "class id not carried");
     copy_result(out, &res[k]);
     fairmot_tracks_free(out);
     free(cls);
@@ -174,10 +174,6 @@ static void bad_updates(fairmot_tracker *t, const frame_t *fr, int64_t frame_id)
   expect_error(fairmot_tracker_update(t, n, boxes, scores, emb, g_dim, NULL, &out), 1, out, "not finite", "NaN embedding");
   emb[(n - 1) * g_dim] = 1.f;
   int64_t *cls = class_column(n, 3);
-  if (n > 1) {
-    cls[n - 1] = 4;
-    expect_error(fairmot_tracker_update(t, n, boxes, scores, emb, g_dim, cls, &out), 1, out, "class_ids", "unequal classes");
-  }
   cls[n - 1] = -1;
   expect_error(fairmot_tracker_update(t, n, boxes, scores, emb, g_dim, cls, &out), 1, out, ">= 0", "negative class");
   free(cls);
@@ -261,7 +257,7 @@ int main(int argc, char **argv) {
   for (int64_t k = 0; k < g_frames; ++k) {
     const frame_t *fr = &g_stream[k];
     if (k % 5 == 3) bad_updates(t, fr, k);
-    int64_t *cls = (k % 2) ? class_column(fr->n, 7) : NULL;
+    int64_t *cls = class_column(fr->n, 7);
     fairmot_tracks *out = NULL;
     CHECK(fairmot_tracker_update(t, fr->n, fr->boxes, fr->scores, fr->emb, g_dim, cls, &out) == FAIRMOT_OK, "update");
     result_t r;
@@ -275,7 +271,7 @@ int main(int argc, char **argv) {
   CHECK(fairmot_tracker_reset(t) == FAIRMOT_OK && fairmot_tracker_frame_id(t) == 0, "reset");
   for (int64_t k = 0; k < g_frames; ++k) {
     const frame_t *fr = &g_stream[k];
-    int64_t *cls = (k % 2) ? class_column(fr->n, 7) : NULL;
+    int64_t *cls = class_column(fr->n, 7);
     fairmot_tracks *out = NULL;
     CHECK(fairmot_tracker_update(t, fr->n, fr->boxes, fr->scores, fr->emb, g_dim, cls, &out) == FAIRMOT_OK, "update");
     result_t r;

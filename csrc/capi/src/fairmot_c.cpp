@@ -194,19 +194,11 @@ int fairmot_tracker_update(fairmot_tracker* t, int64_t n, const float* boxes_xyx
                   static_cast<long long>(n), static_cast<long long>(dim));
     }
   }
-  int64_t cls = 0;
-  if (class_ids && n > 0) {
-    cls = class_ids[0];
+  if (class_ids) {
     for (int64_t i = 0; i < n; ++i) {
       if (class_ids[i] < 0) {
         return fail(FAIRMOT_E_INVALID_ARGUMENT, "%s: class_ids[%lld] is %lld; class ids must be >= 0", where,
                     static_cast<long long>(i), static_cast<long long>(class_ids[i]));
-      }
-      if (class_ids[i] != cls) {
-        return fail(FAIRMOT_E_INVALID_ARGUMENT,
-                    "%s: class_ids[%lld] is %lld but class_ids[0] is %lld; this version tracks one class per "
-                    "tracker (pass NULL or equal class ids)",
-                    where, static_cast<long long>(i), static_cast<long long>(class_ids[i]), static_cast<long long>(cls));
       }
     }
   }
@@ -241,6 +233,7 @@ int fairmot_tracker_update(fairmot_tracker* t, int64_t n, const float* boxes_xyx
     batch.scores_float32 = true;
     batch.features = embeddings;
     batch.dim = n > 0 ? dim : 0;
+    batch.class_ids = n > 0 ? class_ids : nullptr;  // per-class association (no stage crosses classes)
     std::vector<fairmot::OutputTrack> tracks;
     try {
       tracks = t->core.update(batch);
@@ -266,7 +259,7 @@ int fairmot_tracker_update(fairmot_tracker* t, int64_t n, const float* boxes_xyx
       for (int c = 0; c < 4; ++c) box[4 * i + c] = o.tlwh[c];
       score[i] = o.score;
       det[i] = o.det_index;
-      klass[i] = class_ids ? class_ids[o.det_index] : cls;
+      klass[i] = o.class_id;  // the class of the detection that started the track
     }
     result->n = k;
     *out = result;

@@ -30,6 +30,7 @@ struct Detection {
   int64_t index;  // row of the input batch
   double tlwh[4], tlbr[4], xyah[4];
   double score;
+  int64_t cls;        // class id (0 without class ids)
   const float* feat;  // normalised embedding (owned by the frame buffer)
 };
 
@@ -45,6 +46,7 @@ struct Track {
   double cov[64];
   double score = 0.0;
   int64_t det_index = -1;
+  int64_t cls = 0;  // the class of the detection that started the track
   std::vector<float> smooth_feat;
   uint64_t stamp = 0;
 
@@ -124,6 +126,7 @@ struct JDETracker::Impl {
     t->frame_id = t->start_frame = frame;
     t->score = det.score;
     t->det_index = det.index;
+    t->cls = det.cls;
     t->smooth_feat.assign(det.feat, det.feat + dim);
     storage.push_back(std::move(t));
     return storage.back().get();
@@ -148,6 +151,18 @@ struct JDETracker::Impl {
   }
 
   // ---- cost matrices ----
+  // Forbids (+inf) every track/detection pair of different classes: the assignment then
+  // decomposes into one independent problem per class. Single-class input is left untouched.
+  static void gate_classes(std::vector<double>& cost, const TrackList& tracks,
+                           const std::vector<const Detection*>& dets) {
+    const size_t n = tracks.size(), m = dets.size();
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < m; ++j) {
+        if (tracks[i]->cls != dets[j]->cls) cost[i * m + j] = std::numeric_limits<double>::infinity();
+      }
+    }
+  }
+
   std::vector<double> iou_cost(const TrackList& tracks, const std::vector<const Detection*>& dets) {
     const int64_t n = static_cast<int64_t>(tracks.size()), m = static_cast<int64_t>(dets.size());
     std::vector<double> a(4 * n), b(4 * m), cost(n * m);
@@ -156,6 +171,7 @@ struct JDETracker::Impl {
       for (int k = 0; k < 4; ++k) b[4 * j + k] = dets[j]->tlbr[k];
     }
     iou_distance(a.data(), n, b.data(), m, cost.data());
+    gate_classes(cost, tracks, dets);
     return cost;
   }
 
@@ -175,6 +191,7 @@ struct JDETracker::Impl {
       std::copy(dets[j]->xyah, dets[j]->xyah + 4, xyah.begin() + 4 * j);
     }
     gated_embedding_cost(tf.data(), n, df.data(), m, dim, means.data(), covs.data(), xyah.data(), cost.data());
+    gate_classes(cost, tracks, dets);
     return cost;
   }
 
@@ -205,6 +222,9 @@ struct JDETracker::Impl {
       const double s = detail::dot_f64(b.features + i * b.dim, b.features + i * b.dim, b.dim);
       if (!std::isfinite(s)) throw std::invalid_argument("embedding " + std::to_string(i) + " is not finite");
       if (!(s > 0.0)) throw std::invalid_argument("embedding " + std::to_string(i) + " has zero norm");
+      if (b.class_ids && b.class_ids[i] < 0) {
+        throw std::invalid_argument("class id " + std::to_string(i) + " is negative");
+      }
     }
   }
 
@@ -292,6 +312,7 @@ struct JDETracker::Impl {
       d.xyah[2] = tlwh[2] / tlwh[3];
       d.xyah[3] = tlwh[3];
       d.score = batch.scores[i];
+      d.cls = batch.class_ids ? batch.class_ids[i] : 0;
       float* feat = f.feats.data() + k * dim;
       std::copy(batch.features + i * dim, batch.features + (i + 1) * dim, feat);
       normalise(feat, dim);  // on creation: feature, then the smoothed copy (the same array)
@@ -427,6 +448,7 @@ struct JDETracker::Impl {
       t->tlwh(o.tlwh);
       o.score = t->score;
       o.det_index = t->det_index;
+      o.class_id = t->cls;
       out.push_back(o);
     }
     return out;
@@ -460,6 +482,7 @@ struct JDETracker::Impl {
     for (int64_t p = 0; p < n; ++p) {
       for (int64_t q = 0; q < m; ++q) {
         if (!(dist[p * m + q] < kDuplicateDist)) continue;
+        if (a[p]->cls != b[q]->cls) continue;  // never a duplicate across classes
         const int64_t tp = a[p]->frame_id - a[p]->start_frame;
         const int64_t tq = b[q]->frame_id - b[q]->start_frame;
         if (tp > tq) {

@@ -226,16 +226,37 @@ class TrackResult(NamedTuple):
 
     ids (M,) int64, consecutive per tracker from 1; tlwh (M, 4) float64
     ``x1, y1, w, h`` in pixels from the Kalman state; scores (M,) float64;
-    det_index (M,) int64: the input row each target was matched to this frame.
+    det_index (M,) int64: the input row each target was matched to this frame;
+    class_ids (M,) int64: each target's class (that of the detection that started it; 0 when the
+    tracker is given no class ids).
     """
 
     ids: np.ndarray
     tlwh: np.ndarray
     scores: np.ndarray
     det_index: np.ndarray
+    class_ids: np.ndarray
 
     def __len__(self) -> int:  # number of targets, not of fields
         return int(self.ids.shape[0])
+
+
+def _class_ids(value) -> np.ndarray:
+    """(N,) int64 class ids from an integer array-like; ``TypeError`` / ``ValueError`` naming the fault."""
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        raise ValueError("class_ids contains NaN")
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        if not (arr.size == 0 and arr.ndim == 1):
+            raise TypeError(f"class_ids must hold integers, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64)
+    if arr.ndim != 1:
+        raise ValueError(f"class_ids must have shape (N,), got {arr.shape}")
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"class_ids must be non-negative, got {int(arr.min())}")
+    if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
+        raise ValueError("class_ids must fit in int64")
+    return np.ascontiguousarray(arr, dtype=np.int64)
 
 
 class JDETracker:
@@ -302,21 +323,32 @@ class JDETracker:
         self.unconfirmed_thres = unconfirmed_thres
 
     def update(self, boxes: np.ndarray | Detections, scores: np.ndarray | None = None,
-               embeddings: np.ndarray | None = None) -> TrackResult:
+               embeddings: np.ndarray | None = None, class_ids: np.ndarray | None = None) -> TrackResult:
         """Associate one frame of detections.
 
         boxes (N, 4) ``x1, y1, x2, y2`` pixels; scores (N,); embeddings (N, D)
         (L2-normalised; stored as float32 like the official tracker). float32
         or float64; N may be 0 (then any empty arrays are accepted). A
-        :class:`fairmot.tracking.Detections` may be passed alone instead.
+        :class:`fairmot.tracking.Detections` may be passed alone instead (its
+        ``class_ids`` are used).
+
+        class_ids (N,) integers >= 0, or None (every detection class 0: the official
+        single-class tracker, bit for bit). A track keeps the class of the detection that
+        started it; no stage (embedding, IoU, unconfirmed, byte low-score, duplicate removal)
+        pairs a detection with a track of another class, so the result equals one
+        official tracker per class run side by side, with ids unique across classes.
+        Bad class ids raise ``TypeError`` (not integers) or ``ValueError`` (NaN, wrong
+        length, negative) and leave the state unchanged.
         """
         if isinstance(boxes, Detections):
-            if scores is not None or embeddings is not None:
+            if scores is not None or embeddings is not None or class_ids is not None:
                 raise TypeError("JDETracker.update: pass a Detections alone, or boxes, scores and embeddings")
-            boxes, scores, embeddings = boxes.boxes, boxes.scores, boxes.embeddings
+            boxes, scores, embeddings, class_ids = boxes.boxes, boxes.scores, boxes.embeddings, boxes.class_ids
         elif scores is None or embeddings is None:
             raise TypeError("JDETracker.update needs boxes, scores and embeddings (or one Detections)")
-        return TrackResult(*self._core.update(boxes, scores, embeddings))
+        if class_ids is not None:
+            class_ids = _class_ids(class_ids)
+        return TrackResult(*self._core.update(boxes, scores, embeddings, class_ids))
 
     def reset(self) -> None:
         """Forget every track and restart frame and id counters."""

@@ -20,11 +20,11 @@ __all__ = ["filter_tracks", "output_tracks"]
 def filter_tracks(ids: np.ndarray, tlwh: np.ndarray, scores: np.ndarray,
                   min_box_area: float = TrackerConfig.min_box_area,
                   max_aspect_ratio: float = TrackerConfig.max_aspect_ratio,
-                  det_index: np.ndarray | None = None) -> Tracks:
+                  det_index: np.ndarray | None = None, class_ids: np.ndarray | None = None) -> Tracks:
     """The official ``track.py`` filter: keep w * h > min_box_area and not w / h > max_aspect_ratio.
 
-    ids (M,) int64; tlwh (M, 4) ``x1, y1, w, h`` pixels; scores (M,); det_index (M,) or None."""
-    tracks = Tracks(ids, tlwh, scores, det_index)
+    ids (M,) int64; tlwh (M, 4) ``x1, y1, w, h`` pixels; scores (M,); det_index, class_ids (M,) or None."""
+    tracks = Tracks(ids, tlwh, scores, det_index, class_ids)
     w, h = tracks.tlwh[:, 2], tracks.tlwh[:, 3]
     with np.errstate(divide="ignore", invalid="ignore"):
         keep = (w * h > min_box_area) & ~(w / h > max_aspect_ratio)
@@ -36,7 +36,8 @@ def output_tracks(res: Any, min_box_area: float | None = TrackerConfig.min_box_a
     """The tracks a ``JDETracker.update`` result reports after the output filter (None disables
     either bound; both None: every track, unfiltered)."""
     if min_box_area is None and max_aspect_ratio is None:
-        return Tracks(res.ids, res.tlwh, res.scores, res.det_index)
+        return Tracks(res.ids, res.tlwh, res.scores, res.det_index, getattr(res, "class_ids", None))
     return filter_tracks(res.ids, res.tlwh, res.scores,
                          -np.inf if min_box_area is None else min_box_area,
-                         np.inf if max_aspect_ratio is None else max_aspect_ratio, res.det_index)
+                         np.inf if max_aspect_ratio is None else max_aspect_ratio, res.det_index,
+                         getattr(res, "class_ids", None))

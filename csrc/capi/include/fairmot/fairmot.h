@@ -78,7 +78,7 @@ typedef struct {
   const double *tlwh;         /* (n, 4) x1, y1, w, h in pixels, from the Kalman state */
   const double *scores;       /* (n) detection score of the track's last update */
   const int64_t *det_index;   /* (n) input row matched this frame */
-  const int64_t *class_ids;   /* (n) class of that input row */
+  const int64_t *class_ids;   /* (n) class of the detection that started each track */
 } fairmot_tracks;
 
 /* FAIRMOT_ABI_VERSION of the loaded library. */
@@ -111,7 +111,7 @@ FAIRMOT_API int fairmot_tracker_update(fairmot_tracker *t, int64_t n,
                                        const float *scores,      /* (n) */
                                        const float *embeddings,  /* (n, dim), L2-normalised */
                                        int64_t dim,
-                                       const int64_t *class_ids, /* (n) or NULL: all class 0 */
+                                       const int64_t *class_ids, /* (n) >= 0, or NULL: all class 0; no stage matches across classes */
                                        fairmot_tracks **out);
 
 /* Frees the result of fairmot_tracker_update. NULL is allowed. */

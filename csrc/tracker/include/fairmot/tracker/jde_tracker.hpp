@@ -43,6 +43,9 @@ struct DetectionBatch {
   bool scores_float32 = false;      // compare thresholds in float32, as the official float32 arrays do
   const float* features = nullptr;  // (n, dim) appearance embeddings
   int64_t dim = 0;
+  // (n) class of each detection, >= 0; null means every detection is class 0. A track keeps
+  // the class of the detection that started it and no stage matches across classes.
+  const int64_t* class_ids = nullptr;
 };
 
 struct OutputTrack {
@@ -50,6 +53,7 @@ struct OutputTrack {
   double tlwh[4];     // from the Kalman state
   double score;       // detection score of the last update
   int64_t det_index;  // input row matched this frame
+  int64_t class_id;   // the class of the detection that started the track
 };
 
 class JDETracker {
