@@ -32,6 +32,12 @@ logger = logging.getLogger(__name__)
 FrameTracks = Tracks
 
 
+def lowest_score_used(conf_thres: float, association: str, low_thres: float = TrackerConfig.low_thres) -> float:
+    """The lowest detection score the association reads: ``conf_thres``, or ``min(conf_thres,
+    low_thres)`` in byte mode (its second, lower band); the detector must keep scores above it."""
+    return min(conf_thres, low_thres) if association == "byte" else conf_thres
+
+
 class Tracker:
     """FairMOT on a stream of frames: network, decoding and association.
 
@@ -94,8 +100,7 @@ class Tracker:
         association_core = JDETracker(conf_thres=conf_thres, track_buffer=track_buffer, frame_rate=frame_rate,
                                       association=association, match_thres=match_thres, low_thres=low_thres,
                                       iou_thres=iou_thres, unconfirmed_thres=unconfirmed_thres)
-        # byte mode reads a second, lower band of scores: the detector must keep it
-        lowest = min(conf_thres, association_core.low_thres) if association == "byte" else conf_thres
+        lowest = lowest_score_used(conf_thres, association, association_core.low_thres)
         score_floor = check_optional(SCORE_THRESHOLD, score_floor, "score_floor")
         if score_floor is None:
             score_floor = lowest

@@ -38,7 +38,7 @@ def _cmd_track(args: argparse.Namespace) -> int:
 def _track_one(args: argparse.Namespace) -> int:
     """Track one source (the single-source ``fairmot track``)."""
     from ..io import OFFICIAL_VIDEO_SIZE, TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
-    from ..tracker import Tracker, TrackingRun
+    from ..tracker import Tracker, TrackingRun, lowest_score_used
 
     try:
         from tqdm import tqdm
@@ -60,10 +60,9 @@ def _track_one(args: argparse.Namespace) -> int:
     floor = None
     if args.save_detections:  # save more than this run uses, so replays can try lower thresholds
         floor = DEFAULT_SAVE_SCORE_FLOOR if args.save_score_floor is None else args.save_score_floor
-        lowest = min(assoc.get("conf_thres", TrackerConfig.conf_thres),
-                     assoc.get("low_thres", TrackerConfig.low_thres)
-                     if assoc.get("association") == "byte" else 1.0)
-        floor = min(floor, lowest)
+        floor = min(floor, lowest_score_used(assoc.get("conf_thres", TrackerConfig.conf_thres),
+                                             assoc.get("association", TrackerConfig.association),
+                                             assoc.get("low_thres", TrackerConfig.low_thres)))
     tracker = Tracker(args.weights, arch=args.arch, img_size=args.img_size, device=args.device, dtype=args.dtype,
                       frame_rate=source.frame_rate, score_floor=floor, **assoc)
     cache = open_cache_writer(args, source, tracker)

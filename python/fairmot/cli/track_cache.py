@@ -3,7 +3,6 @@ the association) and ``--from-detections`` (replay the association alone, no net
 from __future__ import annotations
 
 import argparse
-import configparser
 import logging
 import os
 from pathlib import Path
@@ -75,17 +74,13 @@ def association_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 def sequence_name(source: str) -> str:
     """The sequence name a cache records: ``[Sequence] name`` of a MOT sequence's ``seqinfo.ini``,
     the sequence folder for its ``img1/``, else the file or folder name without extension."""
+    from ..io.sources import _read_seqinfo
+
     path = Path(source)
     for folder in (path, path.parent):
         ini = folder / "seqinfo.ini"
         if path.is_dir() and ini.is_file():
-            parser = configparser.ConfigParser()
-            try:
-                parser.read(ini, encoding="utf-8-sig")
-                name = parser.get("Sequence", "name", fallback="").strip()
-            except configparser.Error:
-                name = ""
-            return name or folder.name
+            return _read_seqinfo(ini).get("name", "").strip() or folder.name
     return path.stem if path.suffix else path.name
 
 
