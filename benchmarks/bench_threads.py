@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                 results.setdefault((name, load), []).append(fps)
                 print(f"[{rep + 1}/{args.repeats}] {name:<28} {load:<5} {fps:8.2f} frames/s", file=sys.stderr)
     print(f"cores: {os.cpu_count()}; median of {args.repeats} interleaved runs, {args.frames} frames each\n")
-    print(f"| configuration | idle frames/s | busy frames/s | busy / idle |")
-    print(f"|---|---:|---:|---:|")
+    print("| configuration | idle frames/s | busy frames/s | busy / idle |")
+    print("|---|---:|---:|---:|")
     for name, _ in configs:
         idle = statistics.median(results[(name, "idle")])
         busy = statistics.median(results[(name, "busy")])

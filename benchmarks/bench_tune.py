@@ -38,7 +38,7 @@ def main() -> None:
         network_s += time.perf_counter() - t0
     res = tune(root / "det", root / "gt", trials=args.trials, jobs=args.jobs, seed=0)
     frames = args.frames * args.sequences
-    print(f"\n| what | value |\n|---|---|")
+    print("\n| what | value |\n|---|---|")
     print(f"| frames (sequences) | {frames} ({args.sequences}) |")
     print(f"| network pass with --save-detections (built-in model, CPU) | {network_s:.1f} s |")
     print(f"| {args.trials} tuning trials (replay + MOTChallenge evaluation) | {res.seconds:.1f} s |")

@@ -425,7 +425,6 @@ TUD_COLUMNS = ("idf1", "idp", "idr", "recall", "precision", "num_unique_objects"
 def test_eval_cli_on_motmetrics_tud_files_gives_motmetrics_numbers(tmp_path):
     import shutil
 
-    import motmetrics
 
     data = Path(motmetrics.__file__).parent / "data"
     if not (data / "TUD-Campus" / "gt.txt").is_file():

@@ -74,7 +74,7 @@ class _ManyDeformConvs(torch.nn.Module):
         super().__init__()
         g = torch.Generator().manual_seed(0)
         self.cases = LAYER_CASES
-        for i, (cout, k, s, p, d, groups, og, use_mask, use_bias) in enumerate(LAYER_CASES):
+        for i, (cout, k, s, p, d, groups, og, _use_mask, use_bias) in enumerate(LAYER_CASES):
             taps = k[0] * k[1]
             off = torch.nn.Conv2d(C_IN, 2 * og * taps, k, stride=s, padding=p, dilation=d)
             msk = torch.nn.Conv2d(C_IN, og * taps, k, stride=s, padding=p, dilation=d)
@@ -138,7 +138,7 @@ def test_deform_conv_exports_to_one_standard_node_per_call(layer_export):
     assert all(n.domain in ("", "ai.onnx") for n in nodes)  # the standard operator, no custom domain
     assert not [n for n in model.graph.node if "fairmot" in n.domain or "fairmot" in n.op_type]
     # node order follows the cases: check inputs and attributes of each
-    for node, (cout, k, s, p, d, groups, og, use_mask, _) in zip(nodes, LAYER_CASES):
+    for node, (_cout, k, s, p, d, groups, og, use_mask, _) in zip(nodes, LAYER_CASES):
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
         assert list(attrs["strides"]) == list(s), exporter
         assert list(attrs["dilations"]) == list(d)

@@ -4,7 +4,7 @@ import pytest
 
 cv2 = pytest.importorskip("cv2")
 
-from fairmot.tracking.gmc import GMC
+from fairmot.tracking.gmc import GMC  # noqa: E402  (after the OpenCV skip)
 
 
 def _texture(h=360, w=480, seed=0):
@@ -23,7 +23,10 @@ def _reference_affine(angle_deg, tx, ty, cx, cy):
     return np.hstack([R, b[:, None]])
 
 
-def _crop_pair(A, big=_texture(560, 720)):
+_BIG_TEXTURE = _texture(560, 720)
+
+
+def _crop_pair(A, big=_BIG_TEXTURE):
     """Warp a big texture by A, then take the same centre crop of both (no border effects)."""
     warped = cv2.warpAffine(big, A, (big.shape[1], big.shape[0]), flags=cv2.INTER_LINEAR)
     y0, x0 = 100, 120

@@ -339,7 +339,7 @@ def test_multi_step_random_sequence_stepwise(kf):
         assert_close(got_m, mean)
         assert_close(got_c, cov)
         vel = rng.normal(0, 3, 4) * [1, 1, 0.001, 0.3]
-        for step in range(40):
+        for _step in range(40):
             lost = rng.random() < 0.3
             if lost:
                 mean = mean.copy()
@@ -367,7 +367,7 @@ def test_multi_step_random_sequence_independent_chains(kf):
     means, covs = kf.initiate(z0)
     ref = [ref_initiate(z) for z in z0]
     vel = rng.normal(0, 3, (n, 4)) * [1, 1, 0.001, 0.3]
-    for step in range(60):
+    for _step in range(60):
         lost = rng.random(n) < 0.25
         means = np.array(means, copy=True)
         means[lost, 7] = 0.0

@@ -645,7 +645,7 @@ def test_tiny_optimum_hidden_among_huge_costs_found_exactly():
 
 def test_float32_with_1e6_blocking_costs_is_optimal_in_float64():
     rng = np.random.default_rng(1009)
-    for k in range(1000):
+    for _k in range(1000):
         n, m = (int(v) for v in rng.integers(1, 12, size=2))
         cost = rng.uniform(0.0, 1.0, size=(n, m)).astype(np.float32)
         cost[rng.random((n, m)) < rng.uniform(0.2, 0.8)] = np.float32(1e6)
@@ -693,7 +693,7 @@ def test_random_cost_limit_matches_padded_reference_objective():
 
 def test_random_cost_limit_with_negative_and_wide_costs():
     rng = np.random.default_rng(2002)
-    for k in range(800):
+    for _k in range(800):
         n, m = (int(v) for v in rng.integers(1, 10, size=2))
         cost = rng.uniform(-3.0, 20.0, size=(n, m))
         cost[rng.random((n, m)) < 0.2] = INF
@@ -706,7 +706,7 @@ def test_random_cost_limit_with_negative_and_wide_costs():
 
 def test_random_integer_cost_limit_with_ties_objective_exact():
     rng = np.random.default_rng(2003)
-    for k in range(800):
+    for _k in range(800):
         n, m = (int(v) for v in rng.integers(1, 9, size=2))
         cost = rng.integers(0, 6, size=(n, m)).astype(np.int64)
         t = float(rng.integers(1, 8))
@@ -717,7 +717,7 @@ def test_random_integer_cost_limit_with_ties_objective_exact():
 
 def test_cost_limit_square_without_extend_cost_uses_padded_problem():
     rng = np.random.default_rng(2004)
-    for k in range(400):
+    for _k in range(400):
         n = int(rng.integers(1, 10))
         cost = rng.uniform(0.0, 1.0, size=(n, n))
         cost[rng.random((n, n)) < 0.3] = INF
@@ -730,7 +730,7 @@ def test_cost_limit_square_without_extend_cost_uses_padded_problem():
 def test_cost_limit_matching_unique_optimum_equals_reference_matching():
     rng = np.random.default_rng(2005)
     compared = 0
-    for k in range(600):
+    for _k in range(600):
         n, m = (int(v) for v in rng.integers(1, 10, size=2))
         cost = rng.uniform(0.0, 1.0, size=(n, m))
         cost[rng.random((n, m)) < 0.3] = INF

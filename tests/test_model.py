@@ -63,7 +63,7 @@ def _randomize(model: nn.Module, seed: int = 0, gain: float = 1.0) -> nn.Module:
             rand(mod.running_var, 0.5, 1.5)
             mod.num_batches_tracked.fill_(int(torch.randint(1, 1000, (1,), generator=g)))
             continue
-        for name, p in mod.named_parameters(recurse=False):
+        for _name, p in mod.named_parameters(recurse=False):
             if p.dim() > 1:
                 randn(p, gain / p[0].numel() ** 0.5)
             else:

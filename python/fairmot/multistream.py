@@ -27,8 +27,8 @@ class MultiStreamTracker:
     """FairMOT on ``streams`` independent streams with one batched network call per update.
 
     Args:
-        weights, arch, img_size, conf_thres, device, dtype, track_buffer, min_box_area,
-        max_aspect_ratio, association, K, match_thres, low_thres, iou_thres, unconfirmed_thres: as
+        weights: and ``arch, img_size, conf_thres, device, dtype, track_buffer, min_box_area,
+            max_aspect_ratio, association, K, match_thres, low_thres, iou_thres, unconfirmed_thres``: as
             :class:`fairmot.Tracker` (checked with the same rules).
         streams: number of streams (a positive int); streams are numbered ``0 .. streams - 1``.
         frame_rate: one frame rate for every stream, or a sequence of ``streams`` frame rates

@@ -174,5 +174,7 @@ class Tracks:
 
     def select(self, keep: np.ndarray) -> "Tracks":
         """The tracks where the boolean mask / index array ``keep`` selects, every field alike."""
-        pick = (lambda a: None if a is None else a[keep])
+        def pick(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[keep]
+
         return Tracks(self.ids[keep], self.tlwh[keep], self.scores[keep], pick(self.det_index), pick(self.class_ids))
