@@ -74,13 +74,13 @@ def association_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 def sequence_name(source: str) -> str:
     """The sequence name a cache records: ``[Sequence] name`` of a MOT sequence's ``seqinfo.ini``,
     the sequence folder for its ``img1/``, else the file or folder name without extension."""
-    from ..io.sources import _read_seqinfo
+    from ..io.mot import read_seqinfo_section
 
     path = Path(source)
     for folder in (path, path.parent):
         ini = folder / "seqinfo.ini"
         if path.is_dir() and ini.is_file():
-            return _read_seqinfo(ini).get("name", "").strip() or folder.name
+            return read_seqinfo_section(ini).get("name", "").strip() or folder.name
     return path.stem if path.suffix else path.name
 
 

@@ -32,7 +32,6 @@ Top-level imports are light (numpy only): the CLI imports this module at every s
 """
 from __future__ import annotations
 
-import configparser
 import fnmatch
 import json
 import logging
@@ -42,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from ..io.mot import read_seqinfo_section
 
 __all__ = ["SequenceInfo", "ConvertResult", "read_seqinfo", "convert_mot_sequences"]
 
@@ -78,17 +79,9 @@ class ConvertResult:
 def read_seqinfo(seq_dir: str | os.PathLike[str]) -> SequenceInfo:
     """Parse ``<seq_dir>/seqinfo.ini`` (section ``[Sequence]``: imWidth, imHeight, imDir, imExt, seqLength)."""
     path = Path(seq_dir) / "seqinfo.ini"
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.optionxform = str  # keep key case
-    try:
-        read = parser.read(path, encoding="utf-8")
-    except configparser.Error as exc:
-        raise ValueError(f"{path}: cannot parse ({exc.__class__.__name__})") from None
-    if not read:
+    if not path.is_file():
         raise ValueError(f"{path}: missing (needed for the image size)")
-    if not parser.has_section("Sequence"):
-        raise ValueError(f"{path}: no [Sequence] section")
-    sec = parser["Sequence"]
+    sec = read_seqinfo_section(path)  # io.mot's parser: MotFormatError (a ValueError) naming the file
     try:
         width, height = int(sec["imWidth"]), int(sec["imHeight"])
     except (KeyError, ValueError):

@@ -10,7 +10,8 @@ Nothing here needs torch; OpenCV is imported on first use.
 from __future__ import annotations
 
 from .draw import TrackTrails, draw_counts, draw_tracks, id_color
-from .mot import MotFile, MotFormatError, format_mot_lines, read_mot_file, read_seq_length, write_mot_results
+from .mot import (MotFile, MotFormatError, format_mot_lines, read_mot_file, read_seq_length, read_seqinfo_section,
+                  write_mot_results)
 from .sources import (DEFAULT_FPS, IMAGE_EXTENSIONS, OFFICIAL_VIDEO_SIZE, CameraSource, FrameSource, ImageFolderSource,
                       LiveSource, VideoFileSource, open_source, prefetch)
 from .writer import VideoWriter
@@ -19,5 +20,5 @@ __all__ = [
     "DEFAULT_FPS", "IMAGE_EXTENSIONS", "OFFICIAL_VIDEO_SIZE", "FrameSource", "VideoFileSource", "ImageFolderSource",
     "CameraSource", "LiveSource", "open_source", "prefetch", "VideoWriter", "TrackTrails", "id_color", "draw_tracks",
     "draw_counts",
-    "MotFile", "MotFormatError", "read_mot_file", "read_seq_length", "format_mot_lines", "write_mot_results",
+    "MotFile", "MotFormatError", "read_mot_file", "read_seq_length", "read_seqinfo_section", "format_mot_lines", "write_mot_results",
 ]

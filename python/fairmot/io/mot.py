@@ -37,7 +37,7 @@ import numpy as np
 
 from .._io import atomic_open
 
-__all__ = ["MAX_FRAME", "MAX_ID", "MotFile", "MotFormatError", "RowCheck", "read_mot_file", "read_seq_length",
+__all__ = ["MAX_FRAME", "MAX_ID", "MotFile", "MotFormatError", "RowCheck", "read_mot_file", "read_seq_length", "read_seqinfo_section",
            "discover_sequences", "resolve_sequences",
            "ids_tlwh", "format_mot_lines", "write_mot_results"]
 
@@ -255,6 +255,26 @@ def read_mot_file(path: str | Path, *, min_columns: int, seq_length: int | None 
                          f"{values[again, FRAME]:.0f} (also on line {lines[first]}); ids must be unique per frame")
 
 
+def read_seqinfo_section(path: str | Path) -> dict[str, str]:
+    """The ``[Sequence]`` section of a ``seqinfo.ini`` file as ``{key: value}`` strings, key case kept
+    (``frameRate``, ``imDir``, ``seqLength``, ...). The one parser of these files in the package.
+
+    Raises:
+        MotFormatError: the file cannot be read as UTF-8 INI text or has no ``[Sequence]`` section.
+        FileNotFoundError: there is no such file.
+    """
+    path = Path(path)
+    parser = configparser.ConfigParser(interpolation=None)  # values may hold '%'
+    parser.optionxform = str  # keep key case
+    try:
+        parser.read_string(_decode(path, path.read_bytes()), source=str(path))
+    except configparser.Error as exc:
+        raise MotFormatError(f"cannot parse {path}: {type(exc).__name__}: {exc}") from None
+    if not parser.has_section("Sequence"):
+        raise MotFormatError(f"{path}: no [Sequence] section")
+    return dict(parser["Sequence"])
+
+
 def read_seq_length(seq_dir: str | Path) -> int | None:
     """``seqLength`` of ``<seq_dir>/seqinfo.ini``, or None when the sequence has no ``seqinfo.ini``.
 
@@ -264,11 +284,9 @@ def read_seq_length(seq_dir: str | Path) -> int | None:
     ini = Path(seq_dir) / "seqinfo.ini"
     if not ini.is_file():
         return None
-    parser = configparser.ConfigParser()
     try:
-        parser.read_string(_decode(ini, ini.read_bytes()), source=str(ini))
-        raw = parser["Sequence"]["seqLength"]
-    except (configparser.Error, KeyError) as exc:
+        raw = read_seqinfo_section(ini)["seqLength"]
+    except (MotFormatError, KeyError) as exc:
         raise MotFormatError(f"{ini}: no [Sequence] seqLength ({type(exc).__name__})") from None
     try:
         length = int(raw.strip())

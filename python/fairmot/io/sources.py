@@ -17,7 +17,6 @@ Image folders, MOT sequences, single images and cameras are always read at nativ
 """
 from __future__ import annotations
 
-import configparser
 import logging
 import math
 import os
@@ -30,6 +29,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from .._io import import_cv2
+from .mot import read_seqinfo_section
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -209,18 +209,6 @@ class CameraSource(FrameSource):
             cap.release()
 
 
-def _read_seqinfo(path: Path) -> dict[str, str]:
-    parser = configparser.ConfigParser()
-    parser.optionxform = str  # keep key case (frameRate, imDir, ...)
-    try:
-        parser.read(path, encoding="utf-8")
-    except configparser.Error as exc:
-        raise ValueError(f"cannot parse {path}: {exc}") from exc
-    if not parser.has_section("Sequence"):
-        raise ValueError(f"{path}: no [Sequence] section")
-    return dict(parser["Sequence"])
-
-
 def _seqinfo_frame_rate(path: Path, seq: Mapping[str, str]) -> float | None:
     """``frameRate`` of a ``seqinfo.ini`` (the tracker's frame rate); None (with a warning) when
     absent. A value that is not a finite number > 0 is a ``ValueError`` naming the file: it would
@@ -257,12 +245,12 @@ class ImageFolderSource(FrameSource):
             seq: dict[str, str] = {}
             if (root / "seqinfo.ini").is_file():  # a MOT sequence folder
                 info = root / "seqinfo.ini"
-                seq = _read_seqinfo(info)
+                seq = read_seqinfo_section(info)
                 image_dir = root / seq.get("imDir", "img1")
                 if not image_dir.is_dir():
                     raise ValueError(f"{info} names image folder {image_dir}, which does not exist")
             elif (root.parent / "seqinfo.ini").is_file():  # the img1/ folder of a MOT sequence
-                parent_seq = _read_seqinfo(root.parent / "seqinfo.ini")
+                parent_seq = read_seqinfo_section(root.parent / "seqinfo.ini")
                 if Path(parent_seq.get("imDir", "img1")).name == root.name:
                     info, seq = root.parent / "seqinfo.ini", parent_seq
             if info is None and (root / "img1").is_dir() and not _list_images(root):  # MOT layout, no seqinfo
