@@ -124,15 +124,6 @@ pytest.importorskip("torch")
 pytest.importorskip("cv2")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _restore_torch_threads():
-    import torch
-
-    n = torch.get_num_threads()
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def sequence(tmp_path_factory):
     from fairmot.data.synthetic import SceneConfig, write_sequence

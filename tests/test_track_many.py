@@ -20,16 +20,6 @@ from fairmot.cli.track_many import output_name, read_source_list, shard  # noqa:
 SEQS = [(640, 360, 30, 5), (480, 400, 30, 6), (800, 300, 15, 7), (320, 240, 25, 4)]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _restore_torch_threads():
-    """These tests run the CLI with --threads 1 in-process: give the next test modules their count back."""
-    import torch
-
-    n = torch.get_num_threads()
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def sequences(tmp_path_factory) -> list[Path]:
     from fairmot.data.synthetic import SceneConfig, write_sequence

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, Callable
 
 from ..counting import DEFAULT_MIN_FRAMES, CountingSet, parse_line, parse_polygon
 from ..validation import POSITIVE_INT
@@ -11,20 +11,19 @@ from ..validation import POSITIVE_INT
 __all__ = ["add_counting_options", "counting_from_args", "print_counts"]
 
 
-def _line(text: str) -> str:
-    try:
-        parse_line(text, "--count-line")
-    except (TypeError, ValueError) as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+def _checked(parse: Callable[[str, str], object], option: str) -> Callable[[str], str]:
+    """An argparse ``type`` that checks a value with ``parse(text, option)`` and keeps the text."""
+    def check(text: str) -> str:
+        try:
+            parse(text, option)
+        except (TypeError, ValueError) as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+    return check
 
 
-def _zone(text: str) -> str:
-    try:
-        parse_polygon(text, "--zone")
-    except (TypeError, ValueError) as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+_line = _checked(parse_line, "--count-line")
+_zone = _checked(parse_polygon, "--zone")
 
 
 def add_counting_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
