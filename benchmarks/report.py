@@ -4,7 +4,7 @@
     /work/venv/bin/python benchmarks/report.py            # full run (~1-2 min on 2 cores)
     /work/venv/bin/python benchmarks/report.py --quick    # smoke run (< 30 s)
 
-Prints a Markdown report and writes it to ``benchmarks/RESULTS.md`` (``--out`` to change).
+Prints a Markdown report and writes it into ``benchmarks/RESULTS.md`` (``--out`` to change), replacing only\nits own block between two markers (``results_file.py``): the hand-recorded sections below are kept.
 Timing is ``timeit``-style: every callable is calibrated to a number of calls per sample, the
 contenders of a case are sampled round-robin (so a load spike on the shared machine hits them
 alike), and the minimum over the repeats is reported.  Tracker streams are timed per frame:
@@ -30,9 +30,11 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
+# benchmarks/ first: its conftest.py (machine facts, 1-thread BLAS) must win over tests/conftest.py
 for _p in (str(REPO_ROOT / "tests"), str(BENCH_DIR)):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
+    if _p in sys.path:
+        sys.path.remove(_p)
+    sys.path.insert(0, _p)
 
 import numpy as np  # noqa: E402
 
@@ -40,6 +42,7 @@ import bench_kalman as bk  # noqa: E402
 import bench_lapjv as bl  # noqa: E402
 import bench_tracker as bt  # noqa: E402
 from conftest import cpu_model, library_versions, usable_cores  # noqa: E402  (also: 1-thread BLAS)
+from results_file import merge_generated  # noqa: E402
 
 clock = time.perf_counter
 
@@ -477,7 +480,8 @@ def main(argv=None) -> int:
     for line in summary:
         print(line)
     lines = rep.lines[:body_start] + summary + rep.lines[body_start:]
-    args.out.write_text("\n".join(lines).rstrip() + "\n")
+    existing = args.out.read_text() if args.out.is_file() else None
+    args.out.write_text(merge_generated(existing, "\n".join(lines)))
     print(f"written to {args.out}", file=sys.stderr)
     return 0
 
