@@ -285,10 +285,10 @@ class JDETracker:
     ``update`` is thread-safe per instance (it runs without the GIL; the state
     properties may be read from other threads meanwhile, they wait for the
     running update); separate instances are independent.
-    Detections of zero height are ignored, like detections under the score
-    threshold (their aspect ratio is undefined; the official tracker would
-    produce NaN); boxes with negative width or height are processed exactly as
-    the official tracker processes them. A call rejected with an exception leaves the
+    Detections whose aspect ratio ``w / h`` is not finite are ignored, like detections under the score
+    threshold: a zero height, or a height so small (subnormal, e.g. ``5e-324``) that ``w / h`` overflows (the
+    official tracker would produce NaN / inf boxes). Boxes with negative width or height are processed exactly
+    as the official tracker processes them. A call rejected with an exception leaves the
     tracker's state unchanged.
     """
 
