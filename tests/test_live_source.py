@@ -166,3 +166,52 @@ def test_track_command_on_a_stream_stops_cleanly_on_ctrl_c(tmp_path):
         if proc.poll() is None:
             proc.kill()
         _stop(server)
+
+
+def test_live_source_among_many_sources_runs_in_the_batch_and_needs_batch(tmp_path):
+    """A stream beside a file in one ``--batch`` run: both tracked, the stream's drops reported, the run ends when
+    the stream has given no frame for --give-up-after; without --batch a never-ending source is refused."""
+    pytest.importorskip("torch")
+    from fairmot.data.synthetic import SceneConfig, write_sequence
+    from fairmot.weights import default_weights
+
+    if default_weights() is None:
+        pytest.skip("no built-in model in this build")
+    seq = tmp_path / "seq"
+    write_sequence(seq, SceneConfig(width=320, height=192, n_frames=4, fps=25), seed=7)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+
+    port = _free_port()
+    server = _serve(port, 60.0, size="320x192")
+    try:
+        _open(f"http://127.0.0.1:{port}/live.ts").close()  # waits until it listens (one client: serve again)
+    finally:
+        _stop(server)
+    server = _serve(port, 60.0, size="320x192")
+    try:
+        time.sleep(1.0)
+        refused = subprocess.run([sys.executable, "-m", "fairmot", "track", f"http://127.0.0.1:{port}/live.ts",
+                                  str(seq), "--device", "cpu", "-q", "--output-dir", str(tmp_path / "x")],
+                                 capture_output=True, text=True, env=env, timeout=120)
+        assert refused.returncode == 1 and "--batch" in refused.stderr, refused.stderr[-2000:]
+    finally:
+        _stop(server)
+
+    server = _serve(port, 3.0, size="320x192")
+    out_dir = tmp_path / "out"
+    try:
+        time.sleep(1.0)
+        run = subprocess.run([sys.executable, "-m", "fairmot", "track", f"http://127.0.0.1:{port}/live.ts",
+                              str(seq), "--batch", "--max-batch", "1", "--device", "cpu", "--native-size", "-q",
+                              "--output-dir", str(out_dir), "--give-up-after", "2", "--reconnect-max-wait", "0.5",
+                              "--count-line", "0,96,320,96"],
+                             capture_output=True, text=True, env=env, timeout=180)
+    finally:
+        _stop(server)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "001_seq: 4 frames" in run.stdout
+    assert "000_live: dropped" in run.stdout
+    live_frames = int(run.stdout.split("000_live: ")[1].split(" frames")[0])
+    assert live_frames >= 1
+    assert len((out_dir / "000_live_counts.csv").read_text().splitlines()) == live_frames + 1
+    assert len((out_dir / "001_seq_counts.csv").read_text().splitlines()) == 4 + 1

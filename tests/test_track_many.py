@@ -116,7 +116,41 @@ def test_batch_equals_single_runs_within_rounding(sequences, source_list, single
         np.testing.assert_allclose(got[:, 2:6], ref[:, 2:6], rtol=1e-4, atol=1e-3)
 
 
+def test_max_batch_gives_the_batch_results(sequences, source_list, tmp_path):
+    """--max-batch splits a step's frames over several network calls; the tracks equal the one-call batch's."""
+    runs = {}
+    for label, extra in (("one_call", []), ("pairs", ["--max-batch", "2"])):
+        out = tmp_path / label
+        assert cli.main(["--threads", "1", "track", "--sources", str(source_list), "--batch", "--device", "cpu",
+                         "-q", "--output-dir", str(out), *extra]) == 0
+        runs[label] = out
+    for name in _names(sequences):
+        got, ref = _read(runs["pairs"] / f"{name}.txt"), _read(runs["one_call"] / f"{name}.txt")
+        assert got.shape == ref.shape and len(ref) > 0
+        np.testing.assert_array_equal(got[:, :2], ref[:, :2])
+        np.testing.assert_allclose(got[:, 2:6], ref[:, 2:6], rtol=1e-4, atol=1e-3)
+
+
+def test_counting_per_source_equals_single_source_counts(sequences, tmp_path, capsys):
+    """--count-line / --zone with several sources: one counts file per source, each equal to what the
+    single-source command writes for that source."""
+    counting = ["--count-line", "0,150,800,150", "--zone", "0,0,200,0,200,300,0,300"]
+    out = tmp_path / "many"
+    assert cli.main(["--threads", "1", "track", *map(str, sequences[:2]), "--device", "cpu", "-q",
+                     "--output-dir", str(out), *counting]) == 0
+    assert "line1 in/out" in capsys.readouterr().out
+    for k, name in enumerate(_names(sequences)[:2]):
+        single = tmp_path / f"single{k}.csv"
+        assert cli.main(["--threads", "1", "track", str(sequences[k]), "--device", "cpu", "-q", "--output-txt",
+                         str(tmp_path / f"s{k}.txt"), "--counts-csv", str(single), *counting]) == 0
+        assert (out / f"{name}_counts.csv").read_bytes() == single.read_bytes()
+        assert len(single.read_text().splitlines()) == SEQS[k][3] + 1
+
+
 @pytest.mark.parametrize("argv, message", [
+    (["a.mp4", "b.mp4", "--output-dir", "X", "--max-batch", "2"], "needs --batch"),
+    (["a.mp4", "b.mp4", "--output-dir", "X", "--count-line", "0,0,9,9", "--counts-csv", "c.csv"],
+     "drop --counts-csv"),
     (["a.mp4", "b.mp4"], "need --output-dir"),
     (["a.mp4", "b.mp4", "--output-dir", "X", "--output-video", "v.mp4"], "--save-video"),
     ([], "no source"),

@@ -8,7 +8,10 @@ from typing import Any, Callable
 from ..counting import DEFAULT_MIN_FRAMES, CountingSet, parse_line, parse_polygon
 from ..validation import POSITIVE_INT
 
-__all__ = ["add_counting_options", "counting_from_args", "print_counts"]
+#: ``--counts-csv`` when not given.
+COUNTS_CSV_DEFAULT = "counts.csv"
+
+__all__ = ["COUNTS_CSV_DEFAULT", "add_counting_options", "counting_from_args", "print_counts"]
 
 
 def _checked(parse: Callable[[str, str], object], option: str) -> Callable[[str], str]:
@@ -39,16 +42,19 @@ def add_counting_options(parser: argparse.ArgumentParser) -> argparse._ArgumentG
     group.add_argument("--count-min-frames", type=POSITIVE_INT.arg_type(int), default=DEFAULT_MIN_FRAMES,
                        metavar="N", help="frames a track must stay on the new side before it counts, so a "
                                          "one-frame flicker never counts (default: %(default)s)")
-    group.add_argument("--counts-csv", default="counts.csv", metavar="PATH",
-                       help="per-frame counts when --count-line / --zone is given (default: %(default)s)")
+    group.add_argument("--counts-csv", default=COUNTS_CSV_DEFAULT, metavar="PATH",
+                       help="per-frame counts when --count-line / --zone is given (default: %(default)s; with "
+                            "several sources: DIR/<NNN>_<name>_counts.csv of --output-dir)")
     return group
 
 
-def counting_from_args(args: argparse.Namespace) -> CountingSet | None:
-    """The :class:`CountingSet` of the parsed options, writing ``args.counts_csv``; None without lines / zones."""
+def counting_from_args(args: argparse.Namespace, csv_path: str | None = None) -> CountingSet | None:
+    """A new :class:`CountingSet` of the parsed options writing ``csv_path`` (default ``args.counts_csv``);
+    None without lines / zones. Each call gives independent counters (one per source in many-sources mode)."""
     if not args.count_line and not args.zone:
         return None
-    return CountingSet(args.count_line, args.zone, min_frames=args.count_min_frames, csv_path=args.counts_csv)
+    return CountingSet(args.count_line, args.zone, min_frames=args.count_min_frames,
+                       csv_path=args.counts_csv if csv_path is None else csv_path)
 
 
 def print_counts(counting: Any) -> None:

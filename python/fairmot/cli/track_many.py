@@ -21,6 +21,10 @@ import re
 import time
 from typing import Any, Sequence
 
+from ..validation import POSITIVE_INT
+from .counting import COUNTS_CSV_DEFAULT, counting_from_args, print_counts
+from .live import live_options_from_args
+
 logger = logging.getLogger("fairmot")
 
 __all__ = ["add_many_options", "read_source_list", "output_name", "shard", "run_many"]
@@ -39,6 +43,9 @@ def add_many_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--batch", action="store_true",
                        help="track the sources together through one MultiStreamTracker (one batched network "
                             "call per step) instead of one after another")
+    group.add_argument("--max-batch", type=POSITIVE_INT.arg_type(int), default=None, metavar="N",
+                       help="with --batch: at most N frames per network call (default: every source's frame of "
+                            "a step in one call); bounds memory with many sources")
     group.add_argument("--save-video", action="store_true",
                        help="with --output-dir: also write DIR/<NNN>_<name>.mp4 (annotated)")
 
@@ -143,8 +150,19 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
         logger.info("rank %d of %d: %d of %d sources on %s", rank, world, len(positions), len(sources), device)
     if not positions:
         return 0
+    if args.max_batch is not None and not args.batch:
+        raise ValueError("--max-batch N limits the frames of one batched network call: it needs --batch")
+    if (args.count_line or args.zone) and args.counts_csv != COUNTS_CSV_DEFAULT:
+        raise ValueError("with several sources the counts go to DIR/<NNN>_<name>_counts.csv: drop --counts-csv")
     video_size = None if args.native_size else OFFICIAL_VIDEO_SIZE
-    opened = {i: open_source(sources[i], video_size=video_size) for i in positions}
+    opened = {i: open_source(sources[i], video_size=video_size, **live_options_from_args(args, sources[i]))
+              for i in positions}
+    live = {i for i in positions if getattr(opened[i], "live", False)}
+    if live and not args.batch and len(positions) > 1:
+        for i in live:
+            opened[i].close()
+        raise ValueError("live sources (cameras, stream URLs) never end: track several sources that include "
+                         "one with --batch, so every source is served at each step")
     from .track_cache import association_kwargs
 
     if getattr(args, "save_detections", None) or getattr(args, "from_detections", None):
@@ -154,6 +172,8 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
     runs: dict[int, TrackingRun] = {}
     writers: dict[int, Any] = {}
     bars: dict[int, Any] = {}
+    counting = {i: counting_from_args(args, os.path.join(args.output_dir, names[i] + "_counts.csv"))
+                for i in positions}
     for k, i in enumerate(positions):
         src = opened[i]
         writers[i] = (VideoWriter(os.path.join(args.output_dir, names[i] + ".mp4"), fps=src.fps)
@@ -164,7 +184,8 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
     interrupted = False
     try:
         if args.batch:
-            _run_batched(args, positions, opened, common, runs, writers, bars, prefetch, TrackTrails, TrackingRun)
+            _run_batched(args, positions, opened, common, runs, writers, bars, counting, prefetch, TrackTrails,
+                         TrackingRun)
         else:
             from ..tracker import Tracker
 
@@ -173,8 +194,9 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
                 tracker = Tracker(network, frame_rate=opened[i].frame_rate, **common)
                 network = tracker.detector.model  # loaded once, shared by the next sources' trackers
                 runs[i] = TrackingRun(tracker, writer=writers[i], trails=TrackTrails() if args.trails else None,
-                                      bar=bars.get(i))
-                for frame in prefetch(opened[i]):
+                                      bar=bars.get(i), counting=counting[i],
+                                      source=opened[i] if i in live else None)
+                for frame in (opened[i] if i in live else prefetch(opened[i])):
                     runs[i].step(frame)
                     if i in bars:
                         bars[i].update(1)
@@ -187,6 +209,11 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
         for writer in writers.values():
             if writer is not None:
                 writer.close()
+        for i in live:
+            opened[i].close()
+        for c in counting.values():
+            if c is not None:
+                c.close()
     for i in positions:
         run = runs.get(i)
         if run is None:
@@ -195,20 +222,28 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
         write_mot_results(path, run.lines)
         print(f"{names[i]}: {run.frames} frames, {len(run.ids_seen)} track ids, {len(run.lines)} boxes, "
               f"{run.fps:.2f} frames/s -> {path}")
+        if i in live:
+            print(f"{names[i]}: dropped {opened[i].dropped} frames (live source; "
+                  f"{opened[i].reconnects} reconnections)")
+        if counting[i] is not None:
+            print_counts(counting[i])
     return 130 if interrupted else 0
 
 
-def _run_batched(args, positions, opened, common, runs, writers, bars, prefetch, TrackTrails, TrackingRun) -> None:
-    """Every source through one MultiStreamTracker; a source that ends leaves the batch."""
+def _run_batched(args, positions, opened, common, runs, writers, bars, counting, prefetch, TrackTrails,
+                 TrackingRun) -> None:
+    """Every source through one MultiStreamTracker; a source that ends leaves the batch. A live source gives
+    its newest frame at each step (frames it produced meanwhile are dropped and counted)."""
     from ..multistream import MultiStreamTracker
 
-    mt = MultiStreamTracker(args.weights, streams=len(positions),
+    mt = MultiStreamTracker(args.weights, streams=len(positions), max_batch=args.max_batch,
                             frame_rate=[opened[i].frame_rate for i in positions], **common)
     given = {i: _Given() for i in positions}
+    live = {i for i in positions if getattr(opened[i], "live", False)}
     for i in positions:
         runs[i] = TrackingRun(given[i], writer=writers[i], trails=TrackTrails() if args.trails else None,
-                              bar=bars.get(i))
-    iters = {s: iter(prefetch(opened[i])) for s, i in enumerate(positions)}
+                              bar=bars.get(i), counting=counting[i], source=opened[i] if i in live else None)
+    iters = {s: iter(opened[i] if i in live else prefetch(opened[i])) for s, i in enumerate(positions)}
     while iters:
         frames = {}
         for s in list(iters):
