@@ -301,14 +301,15 @@ class _Scene:
             base = self.band_top + float(rng.uniform(0.45, 0.9)) * band
             h = self.height_at(base)
             kind = int(rng.integers(0, 2))
-            if kind == 0:  # kiosk: tall, narrow
-                oh, ow = h * float(rng.uniform(1.3, 1.7)), h * float(rng.uniform(0.8, 1.3))
+            # muted colours and squat shapes: a person detector should not take them for people
+            if kind == 0:  # kiosk: about as wide as tall
+                oh, ow = h * float(rng.uniform(1.25, 1.5)), h * float(rng.uniform(1.1, 1.6))
             else:  # parked van: lower, wide
                 oh, ow = h * float(rng.uniform(1.0, 1.25)), h * float(rng.uniform(1.5, 2.2))
             cx = float(rng.uniform(0.15, 0.85)) * c.width
             out.append(_Occluder(cx - ow / 2, base - oh, cx + ow / 2, base, kind,
-                                 _random_colour(rng, (0.2, 0.8), (0.3, 0.9)),
-                                 _random_colour(rng, (0.0, 0.3), (0.1, 0.35))))
+                                 _random_colour(rng, (0.0, 0.25), (0.35, 0.8)),
+                                 _random_colour(rng, (0.0, 0.2), (0.1, 0.3))))
         return sorted(out, key=lambda o: o.y2)
 
     # ------------------------------------------------------------------ geometry
@@ -478,10 +479,11 @@ class _Scene:
         y1, y2 = int(round(o.y1 - cam_y)), int(round(o.y2 - cam_y))
         w, h = x2 - x1, y2 - y1
         cv2.rectangle(frame, (x1, y1), (x2 - 1, y2 - 1), o.body, -1)
-        if o.kind == 0:  # kiosk: striped awning, serving window
-            for k in range(6):
+        if o.kind == 0:  # kiosk: striped awning (a shade of the body: no dark head-like blobs), serving window
+            shade = tuple(int(0.8 * v) for v in o.body)
+            for k in range(8):
                 if k % 2:
-                    cv2.rectangle(frame, (x1 + k * w // 6, y1), (x1 + (k + 1) * w // 6 - 1, y1 + h // 6), o.detail, -1)
+                    cv2.rectangle(frame, (x1 + k * w // 8, y1), (x1 + (k + 1) * w // 8 - 1, y1 + h // 8), shade, -1)
             cv2.rectangle(frame, (x1 + w // 7, y1 + int(0.3 * h)), (x2 - 1 - w // 7, y1 + int(0.55 * h)), o.detail, -1)
         else:  # van: windows, door line, wheels
             cv2.rectangle(frame, (x1 + w // 12, y1 + h // 8), (x2 - 1 - w // 12, y1 + int(0.4 * h)), o.detail, -1)
