@@ -77,13 +77,45 @@ def test_official_variant_end_to_end_equals_the_full_tracker(bench, tmp_path, ca
 def test_variants_the_tracker_lacks_are_refused_clearly(bench, tmp_path):
     from fairmot.tracking import JDETracker
 
-    if "reid_buffer" in inspect.signature(JDETracker.__init__).parameters:
-        pytest.skip("this build has reid_buffer: the refusal does not apply")  # the merged tracker runs them
-    with pytest.raises(SystemExit, match="reid_buffer"):
-        bench.main(["--sets", "demo", "--variants", "official,reid", "--sequences", "1", "--frames", "4",
-                    "--workdir", str(tmp_path)])
     with pytest.raises(SystemExit):
         bench.main(["--variants", "nope"])
+    has_reid = "reid_buffer" in inspect.signature(JDETracker.__init__).parameters
+    has_warp = "warp" in inspect.signature(JDETracker.update).parameters
+    for variant, present, needs in (("reid", has_reid, "reid_buffer"), ("gmc", has_warp, "warp")):
+        argv = ["--sets", "demo", "--variants", f"official,{variant}", "--sequences", "1", "--frames", "4",
+                "--workdir", str(tmp_path), "--no-diagnostic"]
+        if present:  # a tracker with the option: the variant runs
+            assert ("demo", variant) in bench.main(argv)["metrics"]
+        else:
+            with pytest.raises(SystemExit, match=needs):
+                bench.main(argv)
+
+
+def test_gmc_variant_feeds_each_frame_its_warp(bench, tmp_path, monkeypatch):
+    """The replay plumbing alone, with a stand-in tracker that takes ``warp=`` and records it (the real one
+    may not have it yet): frame i gets warps[i], and a tracker that ignores the warp tracks as the official."""
+    import fairmot.tracking as tracking
+
+    real = tracking.JDETracker
+    seen: list[np.ndarray] = []
+
+    class WarpRecorder(real):  # type: ignore[misc, valid-type]
+        def update(self, boxes, scores=None, embeddings=None, class_ids=None, warp=None):
+            seen.append(np.array(warp))
+            return super().update(boxes, scores, embeddings, class_ids)
+
+    work = tmp_path / "w"
+    bench.main(["--sets", "moving-camera", "--sequences", "1", "--frames", "6", "--workdir", str(work), "--no-diagnostic"])
+    monkeypatch.setattr(tracking, "JDETracker", WarpRecorder)
+    result = bench.main(["--sets", "moving-camera", "--variants", "official,gmc", "--sequences", "1", "--frames", "6",
+                         "--workdir", str(work), "--no-diagnostic"])
+    warps = np.load(work / "detections" / "ID-MOVING-CAMERA-00" / "warps-sparse.npy")
+    gmc_calls = [w for w in seen if w.ndim == 2]
+    assert len(gmc_calls) == 6
+    np.testing.assert_array_equal(np.stack(gmc_calls), warps)
+    official = (work / "results" / "official" / "moving-camera" / "ID-MOVING-CAMERA-00.txt").read_text()
+    assert (work / "results" / "gmc" / "moving-camera" / "ID-MOVING-CAMERA-00.txt").read_text() == official
+    assert result["metrics"][("moving-camera", "gmc")] == result["metrics"][("moving-camera", "official")]
 
 
 def _write_fixture(tmp_path: Path, fps: int = 10):
