@@ -216,15 +216,16 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-12)
 
 
-def matched_embeddings(seq_dir: Path, det_dir: Path) -> tuple[dict[int, list[tuple[int, np.ndarray]]], dict[int, set[int]]]:
-    """Per ground-truth id: [(frame, unit embedding)] of the detections matched to it (IoU >= 0.5, Hungarian);
-    and per frame the set of ids in the ground truth."""
+def matched_embeddings(seq_dir: Path, det_dir: Path
+                       ) -> tuple[dict[int, list[tuple[int, np.ndarray, float]]], dict[int, set[int]]]:
+    """Per ground-truth id: [(frame, unit embedding, box centre x px)] of the detections matched to it (IoU >= 0.5,
+    Hungarian); and per frame the set of ids in the ground truth."""
     from scipy.optimize import linear_sum_assignment
 
     from fairmot.io.detections import DetectionCache
 
     gt = np.loadtxt(seq_dir / "gt" / "gt.txt", delimiter=",", ndmin=2)
-    by_id: dict[int, list[tuple[int, np.ndarray]]] = {}
+    by_id: dict[int, list[tuple[int, np.ndarray, float]]] = {}
     present: dict[int, set[int]] = {}
     for frame, (boxes, _, emb) in enumerate(DetectionCache(det_dir), start=1):
         rows = gt[gt[:, 0] == frame] if gt.size else np.zeros((0, 9))
@@ -237,12 +238,21 @@ def matched_embeddings(seq_dir: Path, det_dir: Path) -> tuple[dict[int, list[tup
         for a, b in zip(gi, di):
             if iou[a, b] >= 0.5:
                 e = emb[b].astype(np.float64)
-                by_id.setdefault(int(rows[a, 1]), []).append((frame, e / max(np.linalg.norm(e), 1e-12)))
+                cx = 0.5 * float(boxes[b, 0] + boxes[b, 2])
+                by_id.setdefault(int(rows[a, 1]), []).append((frame, e / max(np.linalg.norm(e), 1e-12), cx))
     return by_id, present
 
 
+def _frame_width(seq_dir: Path) -> float:
+    import configparser
+
+    ini = configparser.ConfigParser()
+    ini.read(seq_dir / "seqinfo.ini")
+    return float(ini["Sequence"]["imWidth"]) if ini.has_section("Sequence") else float("inf")
+
+
 def embedding_diagnostic(pairs: Sequence[tuple[Path, Path]], fps: float, window: int = 10,
-                         min_gap_s: float = 2.0) -> dict[str, Any]:
+                         min_gap_s: float = 2.0, gate_s: float = 12.0, gate_width: float = 0.25) -> dict[str, Any]:
     """Cosine distances of GT-matched detection embeddings around gaps of >= ``min_gap_s`` seconds.
 
     For each identity and gap: ``same_gap`` pairs the last ``window`` matched detections before the gap with the
@@ -250,15 +260,20 @@ def embedding_diagnostic(pairs: Sequence[tuple[Path, Path]], fps: float, window:
     detections in the ``window`` frames after the return; ``adjacent`` are consecutive frames of one identity.
     ``rank1`` counts returns whose first detection is nearest (cosine, to the EMA-smoothed pre-gap embedding, as
     the tracker smooths, alpha 0.9) to its own identity among every identity seen before and absent from the
-    ground truth at that frame.
+    ground truth at that frame. ``gated``: the same among the absent identities last seen at most ``gate_s``
+    seconds earlier and at most ``gate_width`` frame widths away horizontally (people come back where they
+    left); ``gated_covered`` counts the returns whose own identity passes that gate.
     """
     same, diff, adjacent = [], [], []
     rank1 = returns = 0
-    gallery_sizes = []
+    gated = gated_covered = gated_returns = 0
+    gallery_sizes, gated_sizes = [], []
     for seq_dir, det_dir in pairs:
         by_id, present = matched_embeddings(seq_dir, det_dir)
-        frames_of = {pid: np.array([f for f, _ in v]) for pid, v in by_id.items()}
-        emb_of = {pid: np.stack([e for _, e in v]) for pid, v in by_id.items()}
+        width = _frame_width(seq_dir)
+        frames_of = {pid: np.array([f for f, _, _ in v]) for pid, v in by_id.items()}
+        emb_of = {pid: np.stack([e for _, e, _ in v]) for pid, v in by_id.items()}
+        cx_of = {pid: np.array([c for _, _, c in v]) for pid, v in by_id.items()}
         for pid, f in frames_of.items():
             e = emb_of[pid]
             steps = np.flatnonzero(np.diff(f) == 1)
@@ -274,7 +289,7 @@ def embedding_diagnostic(pairs: Sequence[tuple[Path, Path]], fps: float, window:
                     if sel.any():
                         diff.extend((1.0 - pre @ emb_of[other][sel].T).ravel())
                 # re-identification among the absent: smoothed appearance of everybody seen before t_ret
-                gallery = {}
+                gallery, near = {}, set()
                 for other, fo in frames_of.items():
                     seen = fo < t_ret
                     if not seen.any() or (other != pid and other in present.get(t_ret, set())):
@@ -284,12 +299,21 @@ def embedding_diagnostic(pairs: Sequence[tuple[Path, Path]], fps: float, window:
                         smooth = x if smooth is None else 0.9 * smooth + 0.1 * x
                         smooth = smooth / np.linalg.norm(smooth)
                     gallery[other] = smooth
+                    last = int(np.flatnonzero(seen)[-1])
+                    if (t_ret - fo[last] <= gate_s * fps
+                            and abs(cx_of[other][last] - cx_of[pid][i + 1]) <= gate_width * width):
+                        near.add(other)
+                q = e[i + 1]
                 if len(gallery) >= 2:
-                    q = e[i + 1]
                     best = min(gallery, key=lambda o: 1.0 - float(gallery[o] @ q))
                     rank1 += int(best == pid)
                     returns += 1
                     gallery_sizes.append(len(gallery))
+                gated_returns += 1
+                if pid in near:
+                    gated_covered += 1
+                    gated += int(min(near, key=lambda o: 1.0 - float(gallery[o] @ q)) == pid)
+                    gated_sizes.append(len(near))
     pct = (5, 25, 50, 75, 95)
 
     def summary(values: list[float]) -> dict[str, Any]:
@@ -302,7 +326,9 @@ def embedding_diagnostic(pairs: Sequence[tuple[Path, Path]], fps: float, window:
         ranks = np.argsort(np.argsort(np.concatenate([s, d]), kind="stable"), kind="stable") + 1
         auc = 1.0 - (ranks[:s.size].sum() - s.size * (s.size + 1) / 2) / (s.size * d.size)
     return {"same_gap": summary(same), "different": summary(diff), "adjacent": summary(adjacent), "auc": auc,
-            "returns": returns, "rank1": rank1, "gallery_mean": float(np.mean(gallery_sizes)) if gallery_sizes else 0.0}
+            "returns": returns, "rank1": rank1, "gallery_mean": float(np.mean(gallery_sizes)) if gallery_sizes else 0.0,
+            "gated_returns": gated_returns, "gated_covered": gated_covered, "gated": gated,
+            "gated_gallery_mean": float(np.mean(gated_sizes)) if gated_sizes else 0.0}
 
 
 def camera_diagnostic(pairs: Sequence[tuple[Path, Path]], method: str) -> dict[str, Any]:
@@ -395,6 +421,9 @@ def format_embeddings(emb: dict[str, Any]) -> str:
     lines.append(f"AUC P(same-across-gap < different) = {emb['auc']:.3f}; rank-1 re-identification of returns among "
                  f"the absent identities = {emb['rank1']}/{emb['returns']} ({rate * 100:.0f} %), mean gallery "
                  f"{emb['gallery_mean']:.1f} identities")
+    lines.append(f"gated (last seen <= 12 s before, <= 0.25 frame widths away): the returning identity passes the gate "
+                 f"in {emb['gated_covered']}/{emb['gated_returns']} returns; nearest among the gated = itself in "
+                 f"{emb['gated']}/{emb['gated_covered']}, mean gated gallery {emb['gated_gallery_mean']:.1f} identities")
     return "\n".join(lines)
 
 

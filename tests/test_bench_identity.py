@@ -141,6 +141,8 @@ def _write_fixture(tmp_path: Path, fps: int = 10):
                 embs.append(e / np.linalg.norm(e))
             w.add(np.asarray(boxes, np.float32), np.full(len(ids), 0.9, np.float32), np.asarray(embs, np.float32))
     (seq / "gt" / "gt.txt").write_text("\n".join(rows) + "\n")
+    (seq / "seqinfo.ini").write_text(f"[Sequence]\nname=SEQ\nframeRate={fps}\nseqLength={frames}\nimWidth=160\n"
+                                     "imHeight=120\n")
     return seq, det
 
 
@@ -166,6 +168,8 @@ def test_embedding_diagnostic_against_direct_numpy(bench, tmp_path):
     assert res["adjacent"]["n"] == 2 * 59 + 14 + 14
     # identity 1 returns once; ids 2 and 3 are present then, so the gallery is {1} alone: too small to rank
     assert res["returns"] == 0
+    # the gate (last seen <= 12 s before, <= 0.25 x 160 px away): identity 1 left at x 65 and returns at x 96
+    assert (res["gated_returns"], res["gated_covered"], res["gated"], res["gated_gallery_mean"]) == (1, 1, 1, 1.0)
 
 
 def test_embedding_diagnostic_rank1_counts_returns_among_the_absent(bench, tmp_path):
@@ -176,3 +180,7 @@ def test_embedding_diagnostic_rank1_counts_returns_among_the_absent(bench, tmp_p
     (seq / "gt" / "gt.txt").write_text("\n".join(keep) + "\n")
     res = bench.embedding_diagnostic([(seq, det)], fps=10, window=5)
     assert res["returns"] == 1 and res["rank1"] == 1 and res["gallery_mean"] == 2.0
+    # identity 3 was last seen at x 150, 54 px from the return (> 40 px): outside the gate
+    assert res["gated_gallery_mean"] == 1.0 and res["gated"] == 1
+    wide = bench.embedding_diagnostic([(seq, det)], fps=10, window=5, gate_width=0.5)
+    assert wide["gated_gallery_mean"] == 2.0 and wide["gated"] == 1
