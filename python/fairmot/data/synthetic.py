@@ -65,10 +65,11 @@ class SceneConfig:
         reentry_prob: probability that a person who leaves the frame comes back 2 to 10 s later
             (uniform, in frames at ``fps``) on the side where they left, walking back in, at about
             the same depth, with the same appearance and the same ground-truth id.
-        camera_shake: camera shake amplitude S in px: per frame the camera moves by a slow pan
-            (``S sin`` horizontally, ``0.3 S sin`` vertically, periods 4 to 12 s) plus jitter
-            (normal, standard deviation ``0.1 S`` per axis, clipped at ``0.3 S``); see
-            :func:`camera_offsets`. Ground-truth boxes are in image coordinates.
+        camera_shake: camera shake amplitude S in px: the camera offset of each frame is a slow
+            pan (``S sin`` horizontally, ``0.3 S sin`` vertically, periods 4 to 12 s) plus jitter
+            (normal, standard deviation ``0.1 S`` per axis and frame, clipped at ``0.3 S``), added
+            to ``camera_pan``; see :func:`camera_offsets`. Ground-truth boxes are in image
+            coordinates.
     """
 
     width: int = 640
