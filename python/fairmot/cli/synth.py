@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..data.synthetic import SceneConfig, write_dataset
+from ..data.synthetic import PRESETS, SceneConfig, preset_config, write_dataset
 
 
 def register(subparsers: Any) -> None:
@@ -16,7 +16,12 @@ def register(subparsers: Any) -> None:
                                           "under ROOT/images, JDE labels, a list file and a data config JSON.")
     p.add_argument("root", help="output folder")
     p.add_argument("--sequences", type=int, default=6, help="number of sequences (default: %(default)s)")
-    p.add_argument("--frames", type=int, default=SceneConfig.n_frames, help="frames per sequence (default: %(default)s)")
+    p.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                   help="scenes that exercise identity: occlusion (large static occluders), reentry (people come "
+                        "back 2-10 s after leaving, same id), moving-camera (camera shake and pans); values in "
+                        "docs/synthetic.md (default: none, the plain crowd)")
+    p.add_argument("--frames", type=int, default=None,
+                   help=f"frames per sequence (default: the preset's length, else {SceneConfig.n_frames})")
     p.add_argument("--people", type=int, default=SceneConfig.n_people, help="crowd size (default: %(default)s)")
     p.add_argument("--size", default=f"{SceneConfig.width}x{SceneConfig.height}", help="frame WxH (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0)
@@ -30,10 +35,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         w, h = (int(v) for v in str(args.size).lower().split("x"))
     except ValueError:
         raise ValueError(f"--size must be WIDTHxHEIGHT, got {args.size!r}") from None
-    base = SceneConfig()
+    base = SceneConfig() if args.preset is None else preset_config(args.preset)
     scale = h / base.height
-    cfg = replace(base, width=w, height=h, n_frames=args.frames, n_people=args.people,
-                  min_height=base.min_height * scale, max_height=base.max_height * scale)
+    cfg = replace(base, width=w, height=h, n_frames=base.n_frames if args.frames is None else args.frames,
+                  n_people=args.people, min_height=base.min_height * scale, max_height=base.max_height * scale)
+    if args.preset is not None:  # shake is in px of the 640x360 preset frame: scale it with the frame
+        cfg = replace(cfg, camera_shake=base.camera_shake * scale, camera_pan=base.camera_pan * scale)
+    cfg.validate()
     path = write_dataset(args.root, args.sequences, cfg, args.seed, name=args.name, prefix=args.prefix, progress=True)
     print(f"data config  {path}")
     print(f"ground truth {Path(args.root).resolve() / 'images'}")

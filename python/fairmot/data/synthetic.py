@@ -7,6 +7,13 @@ simple ground-plane perspective (people lower in the frame are nearer and taller
 that cross in both directions, occlusions between people and by static poles, entries and exits
 at the borders, and optional slow camera panning. Everything is a pure function of a seed.
 
+Three opt-in features exercise identity over gaps and camera motion (all off by default; when off
+they draw no random numbers, so default sequences are byte-identical to earlier versions):
+``occluders`` (large static kiosks / parked vans that hide the people walking behind them for
+seconds), ``reentry_prob`` (people who leave come back 2 to 10 s later, same appearance, same
+ground-truth id) and ``camera_shake`` (a per-frame camera offset: jitter plus slow pans). The
+:data:`PRESETS` combine them (``fairmot synth --preset``; docs/synthetic.md).
+
 A sequence is written in the MOT Challenge layout (``img1/000001.jpg``, ``gt/gt.txt``,
 ``seqinfo.ini``) and, for training, JDE labels (``labels_with_ids``,
 docs/official_behaviour.md §5.1). Ground-truth rows
@@ -29,7 +36,8 @@ from typing import Iterator
 
 import numpy as np
 
-__all__ = ["SceneConfig", "FrameTruth", "render_sequence", "write_sequence", "write_dataset", "sequence_config"]
+__all__ = ["SceneConfig", "FrameTruth", "render_sequence", "write_sequence", "write_dataset", "sequence_config",
+           "PRESETS", "preset_config", "camera_offsets"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +59,17 @@ class SceneConfig:
         camera_pan: peak horizontal camera displacement in px (0: static camera).
         min_visibility: people less visible than this are left out of the ground truth.
         noise: standard deviation of per-frame sensor noise (grey levels).
+        occluders: large static occluders (kiosks, parked vans) standing on the ground; people
+            whose feet are behind an occluder's base are hidden by it, people in front are drawn
+            over it. Visibility and the ground truth treat them like the poles.
+        reentry_prob: probability that a person who leaves the frame comes back 2 to 10 s later
+            (uniform, in frames at ``fps``) on the side where they left, walking back in, at about
+            the same depth, with the same appearance and the same ground-truth id.
+        camera_shake: camera shake amplitude S in px: the camera offset of each frame is a slow
+            pan (``S sin`` horizontally, ``0.3 S sin`` vertically, periods 4 to 12 s) plus jitter
+            (normal, standard deviation ``0.1 S`` per axis and frame, clipped at ``0.3 S``), added
+            to ``camera_pan``; see :func:`camera_offsets`. Ground-truth boxes are in image
+            coordinates.
     """
 
     width: int = 640
@@ -66,6 +85,9 @@ class SceneConfig:
     camera_pan: float = 0.0
     min_visibility: float = 0.25
     noise: float = 3.0
+    occluders: int = 0
+    reentry_prob: float = 0.0
+    camera_shake: float = 0.0
 
     def validate(self) -> "SceneConfig":
         if self.width < 64 or self.height < 64:
@@ -82,17 +104,53 @@ class SceneConfig:
             raise ValueError(f"speed must be (min, max) with 0 <= min <= max, got {self.speed}")
         if not 0.0 <= self.min_visibility <= 1.0:
             raise ValueError(f"min_visibility must be in [0, 1], got {self.min_visibility}")
+        if isinstance(self.occluders, bool) or not isinstance(self.occluders, (int, np.integer)):
+            raise TypeError(f"occluders must be an int, got {type(self.occluders).__name__}")
+        if not 0 <= self.occluders <= 16:
+            raise ValueError(f"occluders must be in [0, 16], got {self.occluders}")
+        if not (isinstance(self.reentry_prob, (int, float)) and 0.0 <= self.reentry_prob <= 1.0):
+            raise ValueError(f"reentry_prob must be a number in [0, 1], got {self.reentry_prob!r}")
+        if not (isinstance(self.camera_shake, (int, float)) and math.isfinite(self.camera_shake)
+                and 0.0 <= self.camera_shake <= min(self.width, self.height) / 2):
+            raise ValueError(f"camera_shake must be a number in [0, min(width, height) / 2] px, got "
+                             f"{self.camera_shake!r}")
         return self
+
+
+#: ``fairmot synth --preset NAME``: SceneConfig fields that make sequences exercise identity over
+#: gaps (occlusion, reentry) or camera motion (moving-camera); docs/synthetic.md lists the values.
+#: ``n_frames`` is the preset's default length (``--frames`` overrides it).
+PRESETS: dict[str, dict[str, object]] = {
+    "occlusion": {"occluders": 2, "n_frames": 300},
+    "reentry": {"reentry_prob": 0.8, "speed": (1.2, 3.0), "n_frames": 450},
+    "moving-camera": {"camera_shake": 24.0, "camera_pan": 40.0, "n_frames": 300},
+}
+
+
+def preset_config(name: str, base: SceneConfig | None = None) -> SceneConfig:
+    """``base`` (default: ``SceneConfig()``) with the fields of preset ``name`` (:data:`PRESETS`).
+
+    Raises ValueError for an unknown name, TypeError for a name that is not a string."""
+    if not isinstance(name, str):
+        raise TypeError(f"preset must be a string, got {type(name).__name__}")
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}: choose from {', '.join(PRESETS)}")
+    return replace(base or SceneConfig(), **PRESETS[name]).validate()
 
 
 @dataclass(frozen=True)
 class FrameTruth:
     """Ground truth of one frame: ``ids`` (N,) int64 (1-based, per sequence), ``tlwh`` (N, 4)
-    float64 pixels (x1, y1, w, h; may extend beyond the frame) and ``visibility`` (N,) in [0, 1]."""
+    float64 pixels (x1, y1, w, h; may extend beyond the frame) and ``visibility`` (N,) in [0, 1].
+
+    ``camera`` is the camera offset (x, y) in px: image pixel (u, v) shows the world point
+    (u + x, v + y), so a static point moves by ``-(camera_t - camera_s)`` from frame s to frame t
+    (pan and shake together; (0, 0) for a static camera)."""
 
     ids: np.ndarray
     tlwh: np.ndarray
     visibility: np.ndarray
+    camera: tuple[float, float] = (0.0, 0.0)
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -172,6 +230,41 @@ def _make_background(rng: np.random.Generator, width: int, height: int) -> np.nd
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+@dataclass(frozen=True)
+class _Occluder:
+    """A static occluder standing on the ground: world rectangle (px) and its look."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float  # its base: people whose feet are above this row (farther away) are behind it
+    kind: int  # 0 kiosk, 1 van
+    body: tuple[int, int, int]
+    detail: tuple[int, int, int]
+
+
+#: Sub-streams of the seed for the opt-in features: each draws from its own generator, so a feature
+#: that is off draws nothing and the main stream (background, people) is the same with it on or off.
+_OCCLUDER_STREAM, _REENTRY_STREAM, _SHAKE_STREAM = 1, 2, 3
+
+
+def _feature_rng(seed: int, stream: int) -> np.random.Generator:
+    return np.random.default_rng([int(seed), 0x5EED, stream])
+
+
+def _shake_offsets(cfg: SceneConfig, seed: int) -> np.ndarray:
+    """(n_frames, 2) float64 camera shake (x, y) px: slow pans plus clipped jitter (SceneConfig.camera_shake)."""
+    s = float(cfg.camera_shake)
+    rng = _feature_rng(seed, _SHAKE_STREAM)
+    t = np.arange(cfg.n_frames, dtype=np.float64)
+    periods = rng.uniform(4.0, 12.0, 2) * cfg.fps
+    phases = rng.uniform(0.0, 2 * math.pi, 2)
+    pan = np.stack([s * np.sin(2 * math.pi * t / periods[0] + phases[0]),
+                    0.3 * s * np.sin(2 * math.pi * t / periods[1] + phases[1])], axis=1)
+    jitter = np.clip(rng.normal(0.0, 0.1 * s, (cfg.n_frames, 2)), -0.3 * s, 0.3 * s)
+    return pan + jitter
+
+
 class _Scene:
     """Simulation state of one sequence; ``step()`` renders the next frame."""
 
@@ -179,8 +272,13 @@ class _Scene:
         self.cfg = cfg.validate()
         self.rng = np.random.default_rng(seed)
         pan = abs(cfg.camera_pan)
+        self.shake = _shake_offsets(cfg, seed) if cfg.camera_shake > 0 else None
         self.margin = int(math.ceil(pan)) + 1
-        self.background = _make_background(self.rng, cfg.width + 2 * self.margin, cfg.height)
+        self.margin_y = 0
+        if self.shake is not None:
+            self.margin += int(math.ceil(np.abs(self.shake[:, 0]).max())) + 1
+            self.margin_y = int(math.ceil(np.abs(self.shake[:, 1]).max())) + 2
+        self.background = _make_background(self.rng, cfg.width + 2 * self.margin, cfg.height + 2 * self.margin_y)
         self.band_top = cfg.height * 0.42  # feet rows where people walk
         self.band_bottom = cfg.height * 0.98
         self.pan_period = float(self.rng.uniform(120, 300))
@@ -191,6 +289,29 @@ class _Scene:
                        _random_colour(self.rng, (0.0, 0.4), (0.15, 0.5))) for _ in range(cfg.poles)]
         for _ in range(cfg.n_people):
             self._spawn(inside=True)
+        self.occluders = self._make_occluders(seed) if cfg.occluders > 0 else []
+        self.reentry_rng = _feature_rng(seed, _REENTRY_STREAM) if cfg.reentry_prob > 0 else None
+        self.returns: list[tuple[int, _Person]] = []  # (frame index of the return, person away)
+
+    def _make_occluders(self, seed: int) -> list[_Occluder]:
+        c = self.cfg
+        rng = _feature_rng(seed, _OCCLUDER_STREAM)
+        band = self.band_bottom - self.band_top
+        out = []
+        for _ in range(c.occluders):
+            base = self.band_top + float(rng.uniform(0.45, 0.9)) * band
+            h = self.height_at(base)
+            kind = int(rng.integers(0, 2))
+            # muted colours and squat shapes: a person detector should not take them for people
+            if kind == 0:  # kiosk: about as wide as tall
+                oh, ow = h * float(rng.uniform(1.25, 1.5)), h * float(rng.uniform(1.1, 1.6))
+            else:  # parked van: lower, wide
+                oh, ow = h * float(rng.uniform(1.0, 1.25)), h * float(rng.uniform(1.5, 2.2))
+            cx = float(rng.uniform(0.15, 0.85)) * c.width
+            out.append(_Occluder(cx - ow / 2, base - oh, cx + ow / 2, base, kind,
+                                 _random_colour(rng, (0.0, 0.25), (0.35, 0.8)),
+                                 _random_colour(rng, (0.0, 0.2), (0.1, 0.3))))
+        return sorted(out, key=lambda o: o.y2)
 
     # ------------------------------------------------------------------ geometry
     def height_at(self, feet_y: float) -> float:
@@ -199,6 +320,16 @@ class _Scene:
         return c.min_height + float(np.clip(a, 0.0, 1.0)) * (c.max_height - c.min_height)
 
     def camera_x(self) -> float:
+        if self.shake is not None:
+            return self._pan_x() + float(self.shake[min(self.t, len(self.shake) - 1), 0])
+        return self._pan_x()
+
+    def camera_y(self) -> float:
+        if self.shake is None:
+            return 0.0
+        return float(self.shake[min(self.t, len(self.shake) - 1), 1])
+
+    def _pan_x(self) -> float:
         if self.cfg.camera_pan == 0:
             return 0.0
         return self.cfg.camera_pan * math.sin(2 * math.pi * self.t / self.pan_period)
@@ -224,6 +355,23 @@ class _Scene:
             width_ratio=float(rng.uniform(0.34, 0.44))))
         self.next_id += 1
 
+    def _return(self, p: _Person) -> None:
+        """Bring back ``p`` (who left earlier) on the side where they left, walking back in."""
+        c, rng = self.cfg, self.reentry_rng
+        assert rng is not None
+        band = self.band_bottom - self.band_top
+        y = float(np.clip(p.y + rng.normal(0.0, 0.05 * band), self.band_top, self.band_bottom))
+        h = self.height_at(y)
+        pace = abs(p.vx) * c.max_height / self.height_at(p.y)  # speed of a max_height person
+        speed = pace * float(rng.uniform(0.85, 1.15)) * h / c.max_height
+        direction = -1.0 if p.vx > 0 else 1.0  # left to the right: comes back from the right
+        cam = self.camera_x()
+        p.x = cam - 0.3 * h if direction > 0 else cam + c.width + 0.3 * h
+        p.y = y
+        p.vx = direction * speed
+        p.vy = float(rng.normal(0.0, 0.12)) * speed
+        self.people.append(p)
+
     def _move(self) -> None:
         c, rng = self.cfg, self.rng
         cam = self.camera_x()
@@ -240,7 +388,15 @@ class _Scene:
             h = self.height_at(p.y)
             if -0.5 * h < p.x - cam < c.width + 0.5 * h:
                 kept.append(p)
+            elif self.reentry_rng is not None and self.reentry_rng.random() < c.reentry_prob:
+                gap = int(round(float(self.reentry_rng.uniform(2.0, 10.0)) * c.fps))
+                self.returns.append((self.t + gap, p))
         self.people = kept
+        if self.returns:
+            due = sorted((r for r in self.returns if r[0] <= self.t), key=lambda r: (r[0], r[1].pid))
+            self.returns = [r for r in self.returns if r[0] > self.t]
+            for _, p in due:
+                self._return(p)
         deficit = c.n_people - len(self.people)
         if deficit > 0:
             rate = max(c.entry_rate * deficit / max(c.n_people, 1) * 4, c.entry_rate / 4)
@@ -315,6 +471,46 @@ class _Scene:
                     aa, sh)
         return (cx - 0.5 * w, top, cx + 0.5 * w, feet_y)
 
+    def _draw_occluder(self, frame: np.ndarray, label: np.ndarray, o: _Occluder, cam_x: float,
+                       cam_y: float) -> None:
+        """Paint occluder ``o`` (inside its rectangle only) and clear it from the visibility map."""
+        import cv2
+
+        x1, x2 = int(round(o.x1 - cam_x)), int(round(o.x2 - cam_x))
+        y1, y2 = int(round(o.y1 - cam_y)), int(round(o.y2 - cam_y))
+        w, h = x2 - x1, y2 - y1
+        cv2.rectangle(frame, (x1, y1), (x2 - 1, y2 - 1), o.body, -1)
+        if o.kind == 0:  # kiosk: striped awning (a shade of the body: no dark head-like blobs), serving window
+            shade = tuple(int(0.8 * v) for v in o.body)
+            for k in range(8):
+                if k % 2:
+                    cv2.rectangle(frame, (x1 + k * w // 8, y1), (x1 + (k + 1) * w // 8 - 1, y1 + h // 8), shade, -1)
+            cv2.rectangle(frame, (x1 + w // 7, y1 + int(0.3 * h)), (x2 - 1 - w // 7, y1 + int(0.55 * h)), o.detail, -1)
+        else:  # van: windows, door line, wheels
+            cv2.rectangle(frame, (x1 + w // 12, y1 + h // 8), (x2 - 1 - w // 12, y1 + int(0.4 * h)), o.detail, -1)
+            cv2.line(frame, (x1 + int(0.55 * w), y1 + int(0.42 * h)), (x1 + int(0.55 * w), y2 - h // 6), o.detail, 1)
+            for a in (0.15, 0.7):
+                cv2.rectangle(frame, (x1 + int(a * w), y2 - h // 7), (x1 + int((a + 0.15) * w), y2 - 1), (20, 20, 20), -1)
+        ys, xs = slice(max(0, y1), max(0, y2)), slice(max(0, x1), max(0, x2))
+        label[ys, xs] = 0
+
+    def _background_view(self, cam_x: float, cam_y: float) -> np.ndarray:
+        """The background seen by the camera: world pixel (u + cam_x, v + cam_y) at image pixel (u, v)."""
+        c = self.cfg
+        ox = self.margin + cam_x
+        x0 = int(math.floor(ox))
+        frac = ox - x0
+        if self.margin_y == 0:  # horizontal pan only (the layout of sequences without camera shake)
+            bg = self.background[:, x0:x0 + c.width + 1].astype(np.float32)
+            return ((1.0 - frac) * bg[:, :c.width] + frac * bg[:, 1:c.width + 1]).astype(np.uint8)
+        oy = self.margin_y + cam_y
+        y0 = int(math.floor(oy))
+        fy = oy - y0
+        bg = self.background[y0:y0 + c.height + 1, x0:x0 + c.width + 1].astype(np.float32)
+        top = (1.0 - frac) * bg[:c.height, :c.width] + frac * bg[:c.height, 1:c.width + 1]
+        bottom = (1.0 - frac) * bg[1:c.height + 1, :c.width] + frac * bg[1:c.height + 1, 1:c.width + 1]
+        return ((1.0 - fy) * top + fy * bottom).astype(np.uint8)
+
     def step(self) -> tuple[np.ndarray, FrameTruth]:
         import cv2
 
@@ -322,18 +518,19 @@ class _Scene:
         if self.t > 0:
             self._move()
         cam = self.camera_x()
-        ox = self.margin + cam
-        x0 = int(math.floor(ox))
-        frac = ox - x0
-        bg = self.background[:, x0:x0 + c.width + 1].astype(np.float32)
-        frame = ((1.0 - frac) * bg[:, :c.width] + frac * bg[:, 1:c.width + 1]).astype(np.uint8)
+        cam_y = self.camera_y()
+        frame = self._background_view(cam, cam_y)
         # far (small feet row) to near: nearer people occlude farther ones
         order = sorted(self.people, key=lambda q: (q.y, q.pid))
         label = np.zeros((c.height, c.width), np.int32)  # visible-person map for visibility
         boxes, ids, areas = [], [], []
+        pending = list(self.occluders)  # sorted by base row: drawn just before the first person in front
         for idx, p in enumerate(order, start=1):
+            while pending and pending[0].y2 <= p.y:
+                self._draw_occluder(frame, label, pending.pop(0), cam, cam_y)
             cx = p.x - cam
-            box = self._draw_person(frame, p, cx, p.y)
+            feet = p.y - cam_y if self.shake is not None else p.y
+            box = self._draw_person(frame, p, cx, feet)
             boxes.append(box)
             ids.append(p.pid)
             # the whole silhouette's area (also what lies outside the frame), drawn on its own canvas
@@ -342,7 +539,9 @@ class _Scene:
             solo = np.zeros((size, size), np.uint8)
             self._draw_person(solo, p, size / 2.0, size - 2.0, colour_override=1)
             areas.append(float(np.count_nonzero(solo)))
-            self._draw_person(label, p, cx, p.y, colour_override=idx)
+            self._draw_person(label, p, cx, feet, colour_override=idx)
+        for o in pending:
+            self._draw_occluder(frame, label, o, cam, cam_y)
         for px, pw, pc in self.poles:  # static occluders in front of everybody (they pan with the scene)
             xx = px - cam
             cv2.rectangle(frame, (int(xx - pw / 2), 0), (int(xx + pw / 2), c.height), pc, -1)
@@ -355,7 +554,7 @@ class _Scene:
         tlwh = np.array([(b[0], b[1], b[2] - b[0], b[3] - b[1]) for b in boxes], np.float64).reshape(-1, 4)
         ids_arr = np.array(ids, np.int64)
         srt = np.argsort(ids_arr[keep], kind="stable")
-        truth = FrameTruth(ids_arr[keep][srt], tlwh[keep][srt], np.clip(vis[keep][srt], 0.0, 1.0))
+        truth = FrameTruth(ids_arr[keep][srt], tlwh[keep][srt], np.clip(vis[keep][srt], 0.0, 1.0), (cam, cam_y))
         self.t += 1
         return frame, truth
 
@@ -365,6 +564,19 @@ def render_sequence(config: SceneConfig | None = None, seed: int = 0) -> Iterato
     scene = _Scene(config or SceneConfig(), int(seed))
     for _ in range(scene.cfg.n_frames):
         yield scene.step()
+
+
+def camera_offsets(config: SceneConfig | None = None, seed: int = 0) -> np.ndarray:
+    """The camera offset of every frame of ``render_sequence(config, seed)`` without rendering it:
+    (n_frames, 2) float64 (x, y) px, as ``FrameTruth.camera`` (pan plus shake). Image pixel (u, v)
+    of frame t shows the world point (u + x_t, v + y_t), so the affine mapping frame t - 1 pixels
+    to frame t pixels is a pure translation by ``-(offset_t - offset_{t-1})``."""
+    scene = _Scene(config or SceneConfig(), int(seed))
+    out = np.empty((scene.cfg.n_frames, 2), np.float64)
+    for t in range(scene.cfg.n_frames):
+        scene.t = t
+        out[t] = scene.camera_x(), scene.camera_y()
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -383,7 +595,8 @@ def write_sequence(seq_dir: str | Path, config: SceneConfig | None = None, seed:
     """Render one sequence into ``seq_dir`` in the MOT Challenge layout.
 
     Writes ``img1/000001.jpg ...``, ``gt/gt.txt`` (``frame,id,x,y,w,h,1,1,visibility``, ids
-    1-based) and ``seqinfo.ini``. With ``labels_dir``, also JDE labels ``labels_dir/000001.txt``
+    1-based) and ``seqinfo.ini``; with camera shake also ``gt/camera.txt`` (``frame,x,y``: the
+    camera offset in px, :attr:`FrameTruth.camera`). With ``labels_dir``, also JDE labels ``labels_dir/000001.txt``
     (``0 id cx cy w h`` normalised by the frame size, ``id = gt id - 1 + id_offset``).
 
     Returns ``{"name", "frames", "ids" (number of identities), "boxes", "images": [paths]}``.
@@ -399,6 +612,7 @@ def write_sequence(seq_dir: str | Path, config: SceneConfig | None = None, seed:
         lab.mkdir(parents=True, exist_ok=True)
     _write_seqinfo(seq_dir / "seqinfo.ini", seq_dir.name, cfg)
     rows: list[str] = []
+    camera: list[str] = []
     images: list[str] = []
     ids_seen: set[int] = set()
     frames = render_sequence(cfg, seed)
@@ -411,6 +625,7 @@ def write_sequence(seq_dir: str | Path, config: SceneConfig | None = None, seed:
         if not cv2.imwrite(str(img_path), frame, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)]):
             raise OSError(f"could not write {img_path}")
         images.append(str(img_path))
+        camera.append(f"{t},{truth.camera[0]:.6f},{truth.camera[1]:.6f}")
         lines = []
         for pid, (x, y, w, h), v in zip(truth.ids, truth.tlwh, truth.visibility):
             rows.append(f"{t},{pid},{x:.2f},{y:.2f},{w:.2f},{h:.2f},1,1,{v:.4f}")
@@ -421,6 +636,8 @@ def write_sequence(seq_dir: str | Path, config: SceneConfig | None = None, seed:
         if lab is not None:
             (lab / f"{t:06d}.txt").write_text("".join(line + "\n" for line in lines))
     (seq_dir / "gt" / "gt.txt").write_text("".join(r + "\n" for r in rows))
+    if cfg.camera_shake > 0:
+        (seq_dir / "gt" / "camera.txt").write_text("".join(r + "\n" for r in camera))
     n_ids = max(ids_seen) if ids_seen else 0
     return {"name": seq_dir.name, "frames": cfg.n_frames, "ids": n_ids, "boxes": len(rows), "images": images}
 
