@@ -19,6 +19,7 @@
 #include "fairmot/tracker/kalman_filter.hpp"
 #include "fairmot/tracker/lapjv.hpp"
 #include "fairmot/tracker/limits.hpp"
+#include "fairmot/tracker/warp.hpp"
 #include "lapjv_kernels.hpp"  // internal: exposed for tests only
 
 namespace py = pybind11;
@@ -290,6 +291,8 @@ py::array_t<double> py_embedding_distance(py::handle a_obj, py::handle b_obj) {
   return out;
 }
 
+bool read_warp(py::handle obj, double* out);
+
 // ---------------------------------------------------------------- Kalman
 struct Batch {
   F64Array mean, cov;
@@ -398,6 +401,22 @@ py::array_t<double> py_fuse_motion(py::handle cost_obj, py::handle mean_obj, py:
     throw py::value_error("a track's projected covariance is not positive definite");
   }
   return out;
+}
+
+py::tuple py_warp_state(py::handle mean_obj, py::handle cov_obj, py::handle warp_obj) {
+  Batch b = read_states(mean_obj, cov_obj);
+  double A[6];
+  if (!read_warp(warp_obj, A)) throw py::type_error("warp must be a (2, 3) array, not None");
+  const std::string why = warp_problem(A);
+  if (!why.empty()) throw py::value_error(why);
+  auto mean = new_array<double>({b.n, 8});
+  auto cov = new_array<double>({b.n, 8, 8});
+  std::memcpy(mean.mutable_data(), b.mean.data(), 8 * b.n * sizeof(double));
+  std::memcpy(cov.mutable_data(), b.cov.data(), 64 * b.n * sizeof(double));
+  if (!warp_is_identity(A)) {
+    for (int64_t i = 0; i < b.n; ++i) warp_state(A, mean.mutable_data() + 8 * i, cov.mutable_data() + 64 * i);
+  }
+  return py::make_tuple(mean, cov);
 }
 
 // ---------------------------------------------------------------- tracker
@@ -651,6 +670,8 @@ PYBIND11_MODULE(_tracker, m) {
   m.def("kf_predict", &py_kf_predict, py::arg("mean"), py::arg("covariance"));
   m.def("kf_project", &py_kf_project, py::arg("mean"), py::arg("covariance"));
   m.def("kf_update", &py_kf_update, py::arg("mean"), py::arg("covariance"), py::arg("measurement"));
+  m.def("warp_state", &py_warp_state, py::arg("mean"), py::arg("covariance"), py::arg("warp"),
+        "Kalman states (N, 8), (N, 8, 8) moved by a (2, 3) camera-motion affine (see JDETracker.update's warp).");
   m.def("kf_gating_distance", &py_kf_gating_distance, py::arg("mean"), py::arg("covariance"),
         py::arg("measurements"), py::arg("only_position") = false);
 

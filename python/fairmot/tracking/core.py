@@ -28,6 +28,7 @@ __all__ = [
     "embedding_distance",
     "fuse_motion",
     "CHI2INV95",
+    "warp_state",
 ]
 
 logger = logging.getLogger(__name__)
@@ -216,6 +217,22 @@ class KalmanFilter:
         else:
             raise ValueError(f"metric must be 'maha' or 'gaussian', got {metric!r}")
         return d[0] if single else d
+
+
+def warp_state(mean: np.ndarray, covariance: np.ndarray, warp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kalman states moved by a camera motion, exactly as ``JDETracker.update(..., warp=warp)`` moves its tracks.
+
+    mean (8,) or (N, 8) ``cx, cy, a, h, vcx, vcy, va, vh`` (pixels, pixels per frame); covariance
+    (8, 8) or (N, 8, 8); warp (2, 3) affine ``[L | t]`` from previous-frame to current-frame pixels.
+    Returns new float64 arrays of the input ranks: centre ``L c + t``, aspect kept, height and its
+    velocity times ``s = sqrt(|det L|)``, centre velocity ``L v``, covariance ``M P M^T`` with
+    ``M = diag(L, 1, s, L, 1, s)``. ``ValueError`` for a warp outside the valid range (see
+    :meth:`JDETracker.update`).
+    """
+    m, single = _as_batch(mean, 1, "mean")
+    c = _as_batch(covariance, 2, "covariance")[0]
+    m2, c2 = _tracker.warp_state(m, c, _warp(warp))
+    return (m2[0], c2[0]) if single else (m2, c2)
 
 
 # ------------------------------------------------------------------ tracker
