@@ -248,6 +248,7 @@ struct JDETracker::Impl {
     std::vector<Detection> high, low;   // kept detections (low: byte mode's second band)
     TrackList activated, refind, lost_now, removed;
     TrackList unconfirmed;              // tracked but never activated (un-predicted boxes)
+    TrackList expired;                  // lost tracks removed this frame (re-id gallery candidates)
     TrackList pool;                     // tracks still looking for a detection
     TrackList still_unmatched;          // tracked tracks left after the IoU stages
     std::vector<const Detection*> dets; // high detections still unmatched
@@ -454,9 +455,20 @@ struct JDETracker::Impl {
     storage.push_back(std::move(t));
     return storage.back().get();
   }
+  // An expired track enters the gallery once the official bookkeeping has dropped it from both
+  // lists (it keeps a removed track in the lost list for one more frame, where it may be found).
+  void remember_expired(const Frame& f) {
+    if (f.expired.empty()) return;
+    const uint64_t s = ++stamp;
+    for (Track* t : tracked) t->stamp = s;
+    for (Track* t : lost) t->stamp = s;
+    for (Track* t : f.expired) {
+      if (t->stamp != s) remember(t);
+    }
+  }
   // A confirmed track the official tracker forgets enters the gallery.
   void remember(const Track* t) {
-    if (!gallery.enabled() || t->output_id == 0) return;
+    if (t->output_id == 0) return;
     GalleryEntry e;
     e.id = t->output_id;
     e.cls = t->cls;
@@ -480,7 +492,7 @@ struct JDETracker::Impl {
       if (frame - t->frame_id > max_time_lost) {
         t->state = TrackState::Removed;
         f.removed.push_back(t);
-        remember(t);
+        f.expired.push_back(t);
       }
     }
   }
@@ -506,6 +518,7 @@ struct JDETracker::Impl {
     remove_duplicates(new_tracked, new_lost);
     tracked.swap(new_tracked);
     lost.swap(new_lost);
+    if (gallery.enabled()) remember_expired(f);
     collect_garbage();
   }
 
@@ -689,7 +702,7 @@ int64_t JDETracker::feature_dim() const {
 
 int JDETracker::reid_max_frames() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  return impl_->gallery.enabled() ? frames_for(impl_->opt, impl_->opt.reid_buffer) : 0;
+  return impl_->gallery.max_frames();
 }
 int64_t JDETracker::gallery_size() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);

@@ -47,6 +47,7 @@ class ReidGallery {
  public:
   void configure(const GallerySettings& s) { settings_ = s; }
   bool enabled() const { return settings_.max_frames > 0; }
+  int max_frames() const { return settings_.max_frames; }
   std::size_t size() const { return entries_.size(); }
   const std::deque<GalleryEntry>& entries() const { return entries_; }
   void clear() { entries_.clear(); }
