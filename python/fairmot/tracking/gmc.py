@@ -59,6 +59,11 @@ class GMC:
         self._prev_pts: Optional[np.ndarray] = None
         self._shape: Optional[tuple] = None
 
+    @property
+    def frame_size(self) -> Optional[tuple]:
+        """(H, W) of the frames seen since the last reset, None before the first."""
+        return None if self._shape is None else tuple(self._shape)
+
     def reset(self) -> None:
         """Forget the previous frame (the next :meth:`apply` returns the identity)."""
         self._prev = None
