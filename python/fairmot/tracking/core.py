@@ -283,10 +283,7 @@ def _warp(value) -> np.ndarray:
         raise TypeError(f"warp must be a (2, 3) array of real numbers, got dtype {arr.dtype}")
     if arr.shape != (2, 3):
         raise ValueError(f"warp must have shape (2, 3), got {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("warp must be finite")
-    return arr
+    return np.ascontiguousarray(arr, dtype=np.float64)  # finiteness and range: checked by the core
 
 
 class JDETracker:
