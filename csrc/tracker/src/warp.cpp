@@ -8,8 +8,8 @@
 namespace fairmot {
 
 namespace {
-constexpr double kMaxLinear = 1e3;
-constexpr double kMinDet = 1e-3, kMaxDet = 1e3;
+constexpr double kMaxLinear = 2.0;
+constexpr double kMinDet = 0.5, kMaxDet = 2.0;
 }  // namespace
 
 std::string warp_problem(const double* A) {
@@ -18,11 +18,11 @@ std::string warp_problem(const double* A) {
   }
   const double lin[4] = {A[0], A[1], A[3], A[4]};
   for (double v : lin) {
-    if (!(std::fabs(v) <= kMaxLinear)) return "warp's linear part must lie within +-1e3";
+    if (!(std::fabs(v) <= kMaxLinear)) return "warp's linear part must have every entry within +-2";
   }
   const double det = std::fabs(A[0] * A[4] - A[1] * A[3]);
   if (!(det >= kMinDet && det <= kMaxDet)) {
-    return "warp's linear part must have |det| within [1e-3, 1e3] (a plausible frame-to-frame camera motion)";
+    return "warp's linear part must have |det| within [0.5, 2] (at most a 2x zoom per frame)";
   }
   if (!(std::fabs(A[2]) <= kMaxCoordinate) || !(std::fabs(A[5]) <= kMaxCoordinate)) {
     return "warp's translation must lie within +-1e50 pixels";

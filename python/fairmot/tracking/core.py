@@ -389,8 +389,8 @@ class JDETracker:
         height by ``s = sqrt(|det A[:, :2]|)``, aspect kept, centre velocity by ``A[:, :2]``,
         height velocity by ``s``, covariance ``M P M^T`` with ``M = diag(L, 1, s, L, 1, s)``.
         None or the exact identity: no change, bit for bit. ``TypeError`` for a non-numeric array,
-        ``ValueError`` for a wrong shape, a non-finite entry, a linear part outside +-1e3 or with
-        ``|det|`` outside [1e-3, 1e3], or a translation beyond +-1e50 px; the state is then unchanged.
+        ``ValueError`` for a wrong shape, a non-finite entry, a linear part with an entry beyond +-2 or
+        ``|det|`` outside [0.5, 2], or a translation beyond +-1e50 px; the state is then unchanged.
         """
         if isinstance(boxes, Detections):
             if scores is not None or embeddings is not None or class_ids is not None:

@@ -19,7 +19,8 @@
 namespace fairmot {
 
 // Empty when A (6 doubles) is a valid warp, else the reason: every entry finite, the linear
-// part's entries within +-1e3 and |det L| within [1e-3, 1e3], the translation within +-1e50 px.
+// part's entries within +-2 and |det L| within [0.5, 2] (a frame-to-frame camera motion: at most a 2x
+// zoom per frame, so states stay finite when warped frame after frame), the translation within +-1e50 px.
 std::string warp_problem(const double* A);
 
 // True when A is exactly [[1, 0, 0], [0, 1, 0]] (nothing to do, bit for bit).
