@@ -45,6 +45,8 @@ class TrackerConfig:
     # --- camera-motion compensation (opt-in, Python side: fairmot.tracking.GMC; docs/identity.md)
     gmc: str = "none"  # "none" (official), "sparse" or "ecc"
     gmc_downscale: int = 4  # the frame is shrunk by this integer factor before estimating the motion
+    gmc_max_corners: int = 100  # sparse: corners tracked between frames
+    gmc_ecc_motion: str = "euclidean"  # ecc: "euclidean" (rotation + translation) or "affine"
 
 
 #: Network input sizes are multiples of this (the backbones downsample by 32).

@@ -51,7 +51,7 @@ class GMC:
     """
 
     def __init__(self, method: str = "sparse", downscale: int = TrackerConfig.gmc_downscale,
-                 ecc_motion: str = "euclidean", max_corners: int = 100) -> None:
+                 ecc_motion: str = TrackerConfig.gmc_ecc_motion, max_corners: int = TrackerConfig.gmc_max_corners) -> None:
         if not isinstance(method, str) or method not in METHODS:
             raise ValueError(f"gmc method must be one of {METHODS}, got {method!r}")
         if isinstance(downscale, bool) or not isinstance(downscale, (int, np.integer)) or downscale < 1:
