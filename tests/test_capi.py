@@ -33,7 +33,7 @@ needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler")
 
 FUNCTIONS = {"fairmot_abi_version", "fairmot_last_error", "fairmot_tracker_options_init", "fairmot_tracker_create",
              "fairmot_tracker_destroy", "fairmot_tracker_reset", "fairmot_tracker_update", "fairmot_tracks_free",
-             "fairmot_tracker_frame_id"}
+             "fairmot_tracker_frame_id", "fairmot_tracker_update_warped"}
 
 
 def _load_example():
@@ -321,6 +321,8 @@ def test_null_handles_and_out_pointers(lib):
 @pytest.mark.parametrize("field, value, message", [
     ("struct_size", 8,
      f"options.struct_size is 8 but this library (ABI 1) knows only {ctypes.sizeof(tc.TrackerOptions)}"),
+    ("reid_buffer", -1, "reid_buffer"),
+    ("reid_thres", float("nan"), "reid_thres"),
     ("struct_size", 64, "options.struct_size is 64"),
     ("association", 2, "options.association must be FAIRMOT_ASSOC_DEFAULT (0) or FAIRMOT_ASSOC_BYTE (1), got 2"),
     ("association", -1, "got -1"),
@@ -573,3 +575,47 @@ def test_cmake_install_gives_find_package_and_pkg_config(tmp_path):
                        [*flags, f"-Wl,-rpath,{libdir}"], "pc")
         out = subprocess.run([str(exe), str(det)], check=True, capture_output=True, text=True).stdout
         _assert_equal_rows(_parse_rows(out), expected)
+
+
+# ------------------------------------------------------------------ identity options (issue 15)
+
+
+def test_ctypes_reid_and_warp_equal_jdetracker_bit_for_bit(lib):
+    frames = _stream(seed=12, n_frames=300, n_objects=15)
+    rng = np.random.default_rng(0)
+    ref = tracking.JDETracker(reid_buffer=200, reid_thres=0.35)
+    trk = tc.Tracker(lib, reid_buffer=200, reid_thres=0.35)
+    for b, s, e in frames:
+        a = np.deg2rad(rng.uniform(-0.3, 0.3))
+        A = np.array([[np.cos(a), -np.sin(a), rng.uniform(-3, 3)], [np.sin(a), np.cos(a), rng.uniform(-3, 3)]])
+        r, q = trk.update(b, s, e, warp=A), ref.update(b, s, e, warp=A)
+        for x, y in zip(r[:4], q):
+            np.testing.assert_array_equal(x, y)
+    assert ref.gallery_size > 0
+
+
+def test_first_release_options_size_is_still_accepted(lib):
+    opts = tc.TrackerOptions()
+    lib.fairmot_tracker_options_init(ctypes.byref(opts))
+    assert (opts.reid_buffer, opts.reid_thres) == (0, 0.3)
+    opts.struct_size = tc.TrackerOptions.reid_buffer.offset  # a caller compiled before reid_* existed
+    opts.reid_buffer = -7  # not read with the old size
+    handle = ctypes.c_void_p()
+    assert lib.fairmot_tracker_create(ctypes.byref(opts), ctypes.byref(handle)) == 0
+    lib.fairmot_tracker_destroy(handle)
+
+
+def test_bad_warp_is_rejected_and_keeps_state(lib):
+    frames = _stream(seed=13, n_frames=60, n_objects=10)
+    trk, twin = tc.Tracker(lib), tc.Tracker(lib)
+    for b, s, e in frames[:30]:
+        trk.update(b, s, e)
+        twin.update(b, s, e)
+    b, s, e = frames[30]
+    with pytest.raises(tc.FairmotError, match="warp"):
+        trk.update(b, s, e, warp=np.array([[1.0, 0, 0], [0, 1, np.nan]]))
+    assert trk.frame_id == twin.frame_id == 30
+    for b, s, e in frames[30:]:
+        for x, y in zip(trk.update(b, s, e), twin.update(b, s, e)):
+            np.testing.assert_array_equal(x, y)
+

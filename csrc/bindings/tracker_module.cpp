@@ -19,6 +19,7 @@
 #include "fairmot/tracker/kalman_filter.hpp"
 #include "fairmot/tracker/lapjv.hpp"
 #include "fairmot/tracker/limits.hpp"
+#include "fairmot/tracker/warp.hpp"
 #include "lapjv_kernels.hpp"  // internal: exposed for tests only
 
 namespace py = pybind11;
@@ -290,6 +291,8 @@ py::array_t<double> py_embedding_distance(py::handle a_obj, py::handle b_obj) {
   return out;
 }
 
+bool read_warp(py::handle obj, double* out);
+
 // ---------------------------------------------------------------- Kalman
 struct Batch {
   F64Array mean, cov;
@@ -400,6 +403,22 @@ py::array_t<double> py_fuse_motion(py::handle cost_obj, py::handle mean_obj, py:
   return out;
 }
 
+py::tuple py_warp_state(py::handle mean_obj, py::handle cov_obj, py::handle warp_obj) {
+  Batch b = read_states(mean_obj, cov_obj);
+  double A[6];
+  if (!read_warp(warp_obj, A)) throw py::type_error("warp must be a (2, 3) array, not None");
+  const std::string why = warp_problem(A);
+  if (!why.empty()) throw py::value_error(why);
+  auto mean = new_array<double>({b.n, 8});
+  auto cov = new_array<double>({b.n, 8, 8});
+  std::memcpy(mean.mutable_data(), b.mean.data(), 8 * b.n * sizeof(double));
+  std::memcpy(cov.mutable_data(), b.cov.data(), 64 * b.n * sizeof(double));
+  if (!warp_is_identity(A)) {
+    for (int64_t i = 0; i < b.n; ++i) warp_state(A, mean.mutable_data() + 8 * i, cov.mutable_data() + 64 * i);
+  }
+  return py::make_tuple(mean, cov);
+}
+
 // ---------------------------------------------------------------- tracker
 Association parse_association(const std::string& s) {
   if (s == "default") return Association::Default;
@@ -421,8 +440,22 @@ int64_t rows_of(const py::array& a, const char* name, py::ssize_t cols, bool any
   return a.shape(0);
 }
 
+// warp: None, or a (2, 3) real array (previous frame -> current frame affine, pixels).
+bool read_warp(py::handle obj, double* out) {
+  if (obj.is_none()) return false;
+  py::array a = as_numeric_array(obj, "warp");
+  if (a.ndim() != 2 || a.shape(0) != 2 || a.shape(1) != 3) {
+    throw py::value_error("warp must have shape (2, 3), got " + shape_str(a));
+  }
+  F64Array w = F64Array::ensure(a);
+  std::memcpy(out, w.data(), 6 * sizeof(double));
+  return true;
+}
+
 py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scores_obj, py::handle emb_obj,
-                         py::handle class_obj) {
+                         py::handle class_obj, py::handle warp_obj) {
+  double warp[6];
+  const bool has_warp = read_warp(warp_obj, warp);
   py::array boxes = as_numeric_array(boxes_obj, "boxes");
   py::array scores = as_numeric_array(scores_obj, "scores");
   py::array emb = as_numeric_array(emb_obj, "embeddings");
@@ -488,7 +521,7 @@ py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scor
   std::vector<OutputTrack> out;
   {
     py::gil_scoped_release nogil;
-    out = self.update(batch);
+    out = has_warp ? self.update(batch, warp) : self.update(batch);
   }
   const py::ssize_t k = static_cast<py::ssize_t>(out.size());
   auto ids = new_array<int64_t>({k});
@@ -509,6 +542,43 @@ py::tuple tracker_update(JDETracker& self, py::handle boxes_obj, py::handle scor
     pd[i] = out[i].det_index;
   }
   return py::make_tuple(ids, boxes_out, scores_out, det_index, class_ids);
+}
+
+// The re-id gallery's entries (oldest removal first) as arrays: ids, class_ids, start_frame,
+// last_seen, removed (K,) int64; mean (K, 8) float64; features (K, D) float32.
+py::dict tracker_gallery(const JDETracker& self) {
+  std::vector<GalleryEntry> g;
+  {
+    py::gil_scoped_release nogil;
+    g = self.gallery();
+  }
+  const py::ssize_t k = static_cast<py::ssize_t>(g.size());
+  const py::ssize_t d = k > 0 ? static_cast<py::ssize_t>(g[0].feat.size()) : 0;
+  auto ids = new_array<int64_t>({k});
+  auto cls = new_array<int64_t>({k});
+  auto start = new_array<int64_t>({k});
+  auto seen = new_array<int64_t>({k});
+  auto removed = new_array<int64_t>({k});
+  auto mean = new_array<double>({k, 8});
+  auto feat = new_array<float>({k, d});
+  for (py::ssize_t i = 0; i < k; ++i) {
+    ids.mutable_data()[i] = g[i].id;
+    cls.mutable_data()[i] = g[i].cls;
+    start.mutable_data()[i] = g[i].start_frame;
+    seen.mutable_data()[i] = g[i].last_seen;
+    removed.mutable_data()[i] = g[i].removed;
+    std::memcpy(mean.mutable_data() + 8 * i, g[i].mean, 8 * sizeof(double));
+    if (d > 0) std::memcpy(feat.mutable_data() + d * i, g[i].feat.data(), d * sizeof(float));
+  }
+  py::dict out;
+  out["ids"] = ids;
+  out["class_ids"] = cls;
+  out["start_frame"] = start;
+  out["last_seen"] = seen;
+  out["removed"] = removed;
+  out["mean"] = mean;
+  out["features"] = feat;
+  return out;
 }
 
 // A JDETracker getter that runs without the GIL (it may wait for the instance's lock).
@@ -559,6 +629,12 @@ PYBIND11_MODULE(_tracker, m) {
   tracker_defaults["iou_thres"] = defaults::kIouThres;
   tracker_defaults["unconfirmed_thres"] = defaults::kUnconfirmedThres;
   tracker_defaults["fuse_lambda"] = defaults::kFuseLambda;
+  tracker_defaults["reid_buffer"] = defaults::kReidBuffer;
+  tracker_defaults["reid_thres"] = defaults::kReidThres;
+  tracker_defaults["reid_gallery_size"] = defaults::kReidGallerySize;
+  tracker_defaults["reid_max_size_ratio"] = defaults::kReidMaxSizeRatio;
+  tracker_defaults["reid_base_distance"] = defaults::kReidBaseDistance;
+  tracker_defaults["reid_max_speed"] = defaults::kReidMaxSpeed;
   tracker_defaults["min_box_area"] = defaults::kMinBoxArea;
   tracker_defaults["max_aspect_ratio"] = defaults::kMaxAspectRatio;
   m.attr("DEFAULTS") = tracker_defaults;
@@ -594,12 +670,15 @@ PYBIND11_MODULE(_tracker, m) {
   m.def("kf_predict", &py_kf_predict, py::arg("mean"), py::arg("covariance"));
   m.def("kf_project", &py_kf_project, py::arg("mean"), py::arg("covariance"));
   m.def("kf_update", &py_kf_update, py::arg("mean"), py::arg("covariance"), py::arg("measurement"));
+  m.def("warp_state", &py_warp_state, py::arg("mean"), py::arg("covariance"), py::arg("warp"),
+        "Kalman states (N, 8), (N, 8, 8) moved by a (2, 3) camera-motion affine (see JDETracker.update's warp).");
   m.def("kf_gating_distance", &py_kf_gating_distance, py::arg("mean"), py::arg("covariance"),
         py::arg("measurements"), py::arg("only_position") = false);
 
   py::class_<JDETracker>(m, "JDETracker")
       .def(py::init([](double conf_thres, int track_buffer, double frame_rate, const std::string& association,
-                       double match_thres, double low_thres, double iou_thres, double unconfirmed_thres) {
+                       double match_thres, double low_thres, double iou_thres, double unconfirmed_thres,
+                       int reid_buffer, double reid_thres) {
              TrackerOptions o;
              o.conf_thres = conf_thres;
              o.track_buffer = track_buffer;
@@ -609,14 +688,20 @@ PYBIND11_MODULE(_tracker, m) {
              o.low_thres = low_thres;
              o.iou_thres = iou_thres;
              o.unconfirmed_thres = unconfirmed_thres;
+             o.reid_buffer = reid_buffer;
+             o.reid_thres = reid_thres;
              return std::make_unique<JDETracker>(o);
            }),
            py::arg("conf_thres") = defaults::kConfThres, py::arg("track_buffer") = defaults::kTrackBuffer,
            py::arg("frame_rate") = defaults::kFrameRate, py::arg("association") = defaults::kAssociation,
            py::arg("match_thres") = defaults::kMatchThres, py::arg("low_thres") = defaults::kLowThres,
-           py::arg("iou_thres") = defaults::kIouThres, py::arg("unconfirmed_thres") = defaults::kUnconfirmedThres)
+           py::arg("iou_thres") = defaults::kIouThres, py::arg("unconfirmed_thres") = defaults::kUnconfirmedThres,
+           py::arg("reid_buffer") = defaults::kReidBuffer, py::arg("reid_thres") = defaults::kReidThres)
       .def("update", &tracker_update, py::arg("boxes"), py::arg("scores"), py::arg("embeddings"),
-           py::arg("class_ids") = py::none())
+           py::arg("class_ids") = py::none(), py::arg("warp") = py::none())
+      .def("gallery", &tracker_gallery)
+      .def_property_readonly("reid_max_frames", unlocked_getter(&JDETracker::reid_max_frames))
+      .def_property_readonly("gallery_size", unlocked_getter(&JDETracker::gallery_size))
       // reset and the state getters lock the instance; they wait for a running update (which
       // holds the lock without the GIL) with the GIL released, so other threads keep running.
       .def("reset", &JDETracker::reset, py::call_guard<py::gil_scoped_release>())

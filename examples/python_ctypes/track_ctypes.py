@@ -39,7 +39,7 @@ class TrackerOptions(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_uint32), ("conf_thres", ctypes.c_double),
                 ("track_buffer", ctypes.c_int32), ("frame_rate", ctypes.c_double),
                 ("association", ctypes.c_int32), ("match_thres", ctypes.c_double),
-                ("low_thres", ctypes.c_double)]
+                ("low_thres", ctypes.c_double), ("reid_buffer", ctypes.c_int32), ("reid_thres", ctypes.c_double)]
 
 
 class Tracks(ctypes.Structure):
@@ -88,6 +88,10 @@ def load(path: Optional[str] = None) -> ctypes.CDLL:
     lib.fairmot_tracker_update.restype = ctypes.c_int
     lib.fairmot_tracker_update.argtypes = [ctypes.c_void_p, ctypes.c_int64, _f32p, _f32p, _f32p, ctypes.c_int64,
                                            _i64p, ctypes.POINTER(ctypes.POINTER(Tracks))]
+    lib.fairmot_tracker_update_warped.restype = ctypes.c_int
+    lib.fairmot_tracker_update_warped.argtypes = [ctypes.c_void_p, ctypes.c_int64, _f32p, _f32p, _f32p,
+                                                  ctypes.c_int64, _i64p, _f64p,
+                                                  ctypes.POINTER(ctypes.POINTER(Tracks))]
     lib.fairmot_tracks_free.restype = None
     lib.fairmot_tracks_free.argtypes = [ctypes.POINTER(Tracks)]
     lib.fairmot_tracker_frame_id.restype = ctypes.c_int64
@@ -126,8 +130,9 @@ class Tracker:
             raise FairmotError(code, self._lib.fairmot_last_error().decode())
 
     def update(self, boxes: np.ndarray, scores: np.ndarray, embeddings: np.ndarray,
-               class_ids: Optional[np.ndarray] = None) -> Result:
-        """boxes (N, 4) x1, y1, x2, y2; scores (N,); embeddings (N, D); as float32 C-contiguous arrays."""
+               class_ids: Optional[np.ndarray] = None, warp: Optional[np.ndarray] = None) -> Result:
+        """boxes (N, 4) x1, y1, x2, y2; scores (N,); embeddings (N, D); as float32 C-contiguous arrays.
+        warp: optional (2, 3) camera motion, previous -> current frame pixels (fairmot_tracker_update_warped)."""
         b = np.ascontiguousarray(boxes, dtype=np.float32)
         s = np.ascontiguousarray(scores, dtype=np.float32)
         e = np.ascontiguousarray(embeddings, dtype=np.float32)
@@ -135,9 +140,16 @@ class Tracker:
         n = b.shape[0]
         dim = e.shape[1] if e.ndim == 2 else 0
         out = ctypes.POINTER(Tracks)()
-        self._check(self._lib.fairmot_tracker_update(self._handle, n, _ptr(b, ctypes.c_float), _ptr(s, ctypes.c_float),
-                                                     _ptr(e, ctypes.c_float), dim, _ptr(c, ctypes.c_int64),
-                                                     ctypes.byref(out)))
+        if warp is None:
+            self._check(self._lib.fairmot_tracker_update(self._handle, n, _ptr(b, ctypes.c_float),
+                                                         _ptr(s, ctypes.c_float), _ptr(e, ctypes.c_float), dim,
+                                                         _ptr(c, ctypes.c_int64), ctypes.byref(out)))
+        else:
+            w = np.ascontiguousarray(warp, dtype=np.float64).reshape(2, 3)
+            self._check(self._lib.fairmot_tracker_update_warped(self._handle, n, _ptr(b, ctypes.c_float),
+                                                                _ptr(s, ctypes.c_float), _ptr(e, ctypes.c_float), dim,
+                                                                _ptr(c, ctypes.c_int64), _ptr(w, ctypes.c_double),
+                                                                ctypes.byref(out)))
         try:
             t = out.contents
             m = t.n

@@ -35,6 +35,18 @@ class TrackerConfig:
     max_aspect_ratio: float = float(TRACKER_DEFAULTS["max_aspect_ratio"])
     association: str = str(TRACKER_DEFAULTS["association"])  # "default" or "byte"
     fuse_lambda: float = float(TRACKER_DEFAULTS["fuse_lambda"])  # appearance weight of fuse_motion
+    # --- long-gap re-identification (opt-in; docs/identity.md). reid_buffer 0 = off (official).
+    reid_buffer: int = int(TRACKER_DEFAULTS["reid_buffer"])  # frames at 30 fps a removed track stays in the gallery
+    reid_thres: float = float(TRACKER_DEFAULTS["reid_thres"])  # gallery match: embedding cosine distance <= this
+    reid_gallery_size: int = int(TRACKER_DEFAULTS["reid_gallery_size"])  # most gallery entries (oldest evicted)
+    reid_max_size_ratio: float = float(TRACKER_DEFAULTS["reid_max_size_ratio"])  # plausibility: height ratio
+    reid_base_distance: float = float(TRACKER_DEFAULTS["reid_base_distance"])  # plausibility: box heights
+    reid_max_speed: float = float(TRACKER_DEFAULTS["reid_max_speed"])  # plausibility: box heights per second
+    # --- camera-motion compensation (opt-in, Python side: fairmot.tracking.GMC; docs/identity.md)
+    gmc: str = "none"  # "none" (official), "sparse" or "ecc"
+    gmc_downscale: int = 4  # the frame is shrunk by this integer factor before estimating the motion
+    gmc_max_corners: int = 100  # sparse: corners tracked between frames
+    gmc_ecc_motion: str = "euclidean"  # ecc: "euclidean" (rotation + translation) or "affine"
 
 
 #: Network input sizes are multiples of this (the backbones downsample by 32).

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence, overload
 import numpy as np
 
 from .config import DEFAULT_K, TrackerConfig
-from .tracker import Tracker
+from .tracker import Tracker, make_gmc
 from .tracking import JDETracker
 from .tracking.types import Tracks
 from .validation import POSITIVE_INT, POSITIVE_NUMBER
@@ -28,8 +28,9 @@ class MultiStreamTracker:
 
     Args:
         weights: and ``arch, img_size, conf_thres, device, dtype, track_buffer, min_box_area,
-            max_aspect_ratio, association, K, match_thres, low_thres, iou_thres, unconfirmed_thres``: as
-            :class:`fairmot.Tracker` (checked with the same rules).
+            max_aspect_ratio, association, K, match_thres, low_thres, iou_thres, unconfirmed_thres,
+            reid_buffer, reid_thres, gmc, gmc_downscale``: as :class:`fairmot.Tracker` (checked with the
+            same rules); each stream has its own re-id gallery and its own camera-motion estimator.
         streams: number of streams (a positive int); streams are numbered ``0 .. streams - 1``.
         frame_rate: one frame rate for every stream, or a sequence of ``streams`` frame rates
             (each stream's association uses its own, as a separate ``Tracker`` would).
@@ -57,7 +58,9 @@ class MultiStreamTracker:
                  association: str = TrackerConfig.association, K: int = DEFAULT_K,
                  max_batch: int | None = None, match_thres: float = TrackerConfig.match_thres,
                  low_thres: float = TrackerConfig.low_thres, iou_thres: float = TrackerConfig.iou_thres,
-                 unconfirmed_thres: float = TrackerConfig.unconfirmed_thres) -> None:
+                 unconfirmed_thres: float = TrackerConfig.unconfirmed_thres,
+                 reid_buffer: int = TrackerConfig.reid_buffer, reid_thres: float = TrackerConfig.reid_thres,
+                 gmc: str = TrackerConfig.gmc, gmc_downscale: int = TrackerConfig.gmc_downscale) -> None:
         streams = POSITIVE_INT(streams, "streams")
         self.max_batch = None if max_batch is None else POSITIVE_INT(max_batch, "max_batch")
         if isinstance(frame_rate, (str, bytes)):
@@ -74,12 +77,15 @@ class MultiStreamTracker:
                               dtype=dtype, track_buffer=track_buffer, frame_rate=rates[0],
                               min_box_area=min_box_area, max_aspect_ratio=max_aspect_ratio,
                               association=association, K=K, match_thres=match_thres, low_thres=low_thres,
-                              iou_thres=iou_thres, unconfirmed_thres=unconfirmed_thres)
+                              iou_thres=iou_thres, unconfirmed_thres=unconfirmed_thres,
+                              reid_buffer=reid_buffer, reid_thres=reid_thres, gmc=gmc, gmc_downscale=gmc_downscale)
         self.detector = self._first.detector
         self.frame_rates: tuple[float, ...] = tuple(rates)
         self.associations: list[JDETracker] = [self._first.association] + [
             JDETracker(frame_rate=r, **{k: v for k, v in self._first.settings().items()
                                         if k not in ("min_box_area", "max_aspect_ratio")}) for r in rates[1:]]
+        # one camera-motion estimator per stream (None: gmc="none")
+        self.gmcs = [self._first.gmc] + [make_gmc(gmc, gmc_downscale) for _ in rates[1:]]
 
     @property
     def streams(self) -> int:
@@ -99,11 +105,10 @@ class MultiStreamTracker:
 
     def reset(self, stream: int | None = None) -> None:
         """Start ``stream`` anew (its ids restart at 1); ``None`` resets every stream."""
-        if stream is None:
-            for a in self.associations:
-                a.reset()
-        else:
-            self.associations[self._stream(stream)].reset()
+        for i in range(self.streams) if stream is None else [self._stream(stream)]:
+            self.associations[i].reset()
+            if self.gmcs[i] is not None:
+                self.gmcs[i].reset()
 
     @overload
     def update(self, frames: Mapping[int, np.ndarray]) -> dict[int, Tracks]: ...
@@ -143,7 +148,13 @@ class MultiStreamTracker:
         step = self.max_batch or len(items)
         detections = [d for start in range(0, len(items), step)
                       for d in self.detector.detect_batch([f for _, f in items[start:start + step]])]
-        results = {i: self._first.output(self.associations[i].update(d.boxes, d.scores, d.embeddings))
+        for i, f in items:  # a stream whose frame size changed starts its camera-motion estimate anew
+            g = self.gmcs[i]
+            if g is not None and g.frame_size not in (None, tuple(f.shape[:2])):
+                g.reset()
+        warps = {i: None if self.gmcs[i] is None else self.gmcs[i].apply(f) for i, f in items}
+        results = {i: self._first.output(self.associations[i].update(d.boxes, d.scores, d.embeddings,
+                                                                             warp=warps[i]))
                    for (i, _), d in zip(items, detections)}
         if isinstance(frames, Mapping):
             return results

@@ -18,8 +18,8 @@ from .io.writer import VideoWriter
 from .tracking import JDETracker
 from .tracking.output import filter_tracks, output_tracks
 from .tracking.types import Detections, Tracks
-from .validation import (ARCH, ASSOCIATION, DEVICE, DTYPE, IMG_SIZE, NON_NEGATIVE_NUMBER, POSITIVE_INT, POSITIVE_NUMBER,
-                         SCORE_THRESHOLD, TRACK_BUFFER, check_optional, check_weights)
+from .validation import (ARCH, ASSOCIATION, DEVICE, DTYPE, GMC_METHOD, IMG_SIZE, NON_NEGATIVE_NUMBER, POSITIVE_INT,
+                         POSITIVE_NUMBER, SCORE_THRESHOLD, TRACK_BUFFER, check_optional, check_weights)
 
 __all__ = ["Tracker", "FrameTracks", "track_video", "filter_tracks", "TrackingRun"]
 
@@ -65,6 +65,16 @@ class Tracker:
         K: decoded centres per frame (official 500).
         match_thres, low_thres, iou_thres, unconfirmed_thres: the association's thresholds (official
             0.4, 0.2 (byte mode only), 0.5, 0.7; see :class:`fairmot.tracking.JDETracker`).
+        reid_buffer, reid_thres: long-gap re-identification (opt-in, not the official tracker; see
+            :class:`fairmot.tracking.JDETracker` and docs/identity.md): frames at 30 fps a forgotten
+            track stays in the re-id gallery (0, the default, is off) and the gallery's cosine-distance
+            threshold.
+        gmc: camera-motion compensation (opt-in, not the official tracker; docs/identity.md):
+            ``"none"`` (default: no estimation, no frame conversion, the official tracker), ``"sparse"``
+            (corners + optical flow + RANSAC similarity, a few ms per 1080p frame) or ``"ecc"``
+            (slower, denser). Each frame's previous -> current affine (:class:`fairmot.tracking.GMC`)
+            moves every track's Kalman state before association.
+        gmc_downscale: the integer factor frames are shrunk by before estimating the motion.
         score_floor: the detector keeps decoded centres scoring above this (default: the lowest
             score the association uses: ``conf_thres``, or ``min(conf_thres, low_thres)`` in byte
             mode). Lower it to see more detections in :meth:`detect` (e.g. to save them for
@@ -82,7 +92,9 @@ class Tracker:
                  max_aspect_ratio: float | None = TrackerConfig.max_aspect_ratio, association: str = TrackerConfig.association,
                  K: int = DEFAULT_K, match_thres: float = TrackerConfig.match_thres,
                  low_thres: float = TrackerConfig.low_thres, iou_thres: float = TrackerConfig.iou_thres,
-                 unconfirmed_thres: float = TrackerConfig.unconfirmed_thres, score_floor: float | None = None) -> None:
+                 unconfirmed_thres: float = TrackerConfig.unconfirmed_thres, score_floor: float | None = None,
+                 reid_buffer: int = TrackerConfig.reid_buffer, reid_thres: float = TrackerConfig.reid_thres,
+                 gmc: str = TrackerConfig.gmc, gmc_downscale: int = TrackerConfig.gmc_downscale) -> None:
         # the rules of fairmot track's options (fairmot.validation), before anything is loaded
         weights = check_weights(weights)
         arch = check_optional(ARCH, arch, "arch")
@@ -99,7 +111,9 @@ class Tracker:
         # the association's own checks (JDETracker) run before the network is loaded too
         association_core = JDETracker(conf_thres=conf_thres, track_buffer=track_buffer, frame_rate=frame_rate,
                                       association=association, match_thres=match_thres, low_thres=low_thres,
-                                      iou_thres=iou_thres, unconfirmed_thres=unconfirmed_thres)
+                                      iou_thres=iou_thres, unconfirmed_thres=unconfirmed_thres,
+                                      reid_buffer=reid_buffer, reid_thres=reid_thres)
+        self.gmc = make_gmc(gmc, gmc_downscale)
         lowest = lowest_score_used(conf_thres, association, association_core.low_thres)
         score_floor = check_optional(SCORE_THRESHOLD, score_floor, "score_floor")
         if score_floor is None:
@@ -143,34 +157,56 @@ class Tracker:
         return self.association.frame_id
 
     def reset(self) -> None:
-        """Start a new stream (ids restart at 1)."""
+        """Start a new stream (ids restart at 1; the camera-motion estimator forgets its frame)."""
         self.association.reset()
+        if self.gmc is not None:
+            self.gmc.reset()
 
     def update(self, frame_bgr: np.ndarray) -> Tracks:
         """Track one BGR uint8 frame (H, W, 3); returns this frame's (filtered) tracks."""
-        return self.associate(self.detect(frame_bgr))
+        detections = self.detect(frame_bgr)
+        return self.associate(detections, warp=self.camera_motion(frame_bgr))
+
+    def camera_motion(self, frame_bgr: np.ndarray) -> np.ndarray | None:
+        """The (2, 3) previous -> current frame affine of the ``gmc`` estimator (it keeps this frame for
+        the next call), or None with ``gmc="none"`` (nothing is computed)."""
+        return None if self.gmc is None else self.gmc.apply(frame_bgr)
 
     def detect(self, frame_bgr: np.ndarray) -> Detections:
         """The network and decoding alone: one BGR uint8 frame (H, W, 3) -> the detections scoring
         above ``score_floor``, in frame pixels (what :meth:`associate` takes)."""
         return self.detector.detect(frame_bgr)
 
-    def associate(self, detections: Detections) -> Tracks:
-        """The association alone: one frame's detections -> this frame's (filtered) tracks."""
-        return self.output(self.association.update(detections))
+    def associate(self, detections: Detections, warp: np.ndarray | None = None) -> Tracks:
+        """The association alone: one frame's detections -> this frame's (filtered) tracks. ``warp``: the
+        camera motion since the previous frame (see :meth:`fairmot.tracking.JDETracker.update`)."""
+        return self.output(self.association.update(detections, warp=warp))
 
     def settings(self) -> dict[str, Any]:
         """The association and output-filter settings, JSON-ready (what a detection cache records)."""
         a = self.association
         return {"conf_thres": a.conf_thres, "track_buffer": a.track_buffer, "association": a.association,
                 "match_thres": a.match_thres, "low_thres": a.low_thres, "iou_thres": a.iou_thres,
-                "unconfirmed_thres": a.unconfirmed_thres, "min_box_area": self.min_box_area,
+                "unconfirmed_thres": a.unconfirmed_thres, "reid_buffer": a.reid_buffer, "reid_thres": a.reid_thres,
+                "min_box_area": self.min_box_area,
                 "max_aspect_ratio": self.max_aspect_ratio}
 
     def output(self, res) -> Tracks:
         """The tracks a ``JDETracker.update`` result reports after the official output filter
         (``min_box_area`` / ``max_aspect_ratio``; None disables either)."""
         return output_tracks(res, self.min_box_area, self.max_aspect_ratio)
+
+
+def make_gmc(method: str, downscale: int):
+    """A camera-motion estimator for ``Tracker(gmc=..., gmc_downscale=...)``: None for ``"none"`` (no cost),
+    else a :class:`fairmot.tracking.GMC`. Checks both arguments (``TypeError`` / ``ValueError`` naming them)."""
+    method = GMC_METHOD(method, "gmc")
+    downscale = POSITIVE_INT(downscale, "gmc_downscale")
+    if method == "none":
+        return None
+    from .tracking.gmc import GMC
+
+    return GMC(method, downscale=downscale)
 
 
 def _is_onnx_model(weights) -> bool:
@@ -268,7 +304,7 @@ class TrackingRun:
         else:
             dets = self.tracker.detect(frame_bgr)
             self.detections.add(dets)
-            tracks = self.tracker.associate(dets)
+            tracks = self.tracker.associate(dets, warp=self.tracker.camera_motion(frame_bgr))
         self.elapsed += time.perf_counter() - t0
         self.frames += 1
         self.lines.extend(format_mot_lines(self.frames, tracks))

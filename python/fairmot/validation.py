@@ -26,7 +26,7 @@ from .config import is_valid_img_size
 __all__ = [
     "Rule", "INT32_MAX", "POSITIVE_INT", "TRACK_BUFFER", "SCORE_THRESHOLD", "POSITIVE_NUMBER",
     "NON_NEGATIVE_NUMBER", "IMG_SIZE", "FRAME_SIZE", "DTYPE", "DTYPES", "ASSOCIATION", "DEVICE", "ARCH",
-    "parse_wxh", "check_optional",
+    "parse_wxh", "check_optional", "REID_BUFFER", "GMC_METHODS", "GMC_METHOD",
 ]
 
 #: Largest value of a C ``int`` (the C++ tracker's frame counts).
@@ -112,6 +112,13 @@ def _positive_int(value: Any) -> int:
 def _track_buffer(value: Any) -> int:
     v = _positive_int(value)
     if v > INT32_MAX:
+        raise _Invalid()
+    return v
+
+
+def _frame_count(value: Any) -> int:
+    v = _integer(value)
+    if not 0 <= v <= INT32_MAX:
         raise _Invalid()
     return v
 
@@ -217,6 +224,11 @@ def parse_wxh(text: str) -> tuple[int, int]:
 POSITIVE_INT = Rule("a positive integer", _positive_int)
 #: ``track_buffer`` / ``--track-buffer``: frames at 30 fps a lost track is kept.
 TRACK_BUFFER = Rule(f"a positive integer (at most {INT32_MAX})", _track_buffer)
+#: ``reid_buffer`` / ``--reid-buffer``: frames at 30 fps a removed track stays in the re-id gallery (0 = off).
+REID_BUFFER = Rule(f"an integer in [0, {INT32_MAX}]", _frame_count)
+#: ``gmc`` / ``--gmc``: the camera-motion estimator.
+GMC_METHODS = ("none", "sparse", "ecc")
+GMC_METHOD = Rule("one of " + ", ".join(GMC_METHODS), _choice(GMC_METHODS))
 #: ``conf_thres`` / ``--conf-thres`` and the byte mode's ``low_thres``: detection scores.
 SCORE_THRESHOLD = Rule("a number in [0, 1)", _score_threshold)
 #: ``frame_rate`` and ``max_aspect_ratio``: finite and > 0 (a huge frame rate: lost tracks never expire).

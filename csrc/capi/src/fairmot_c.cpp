@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdarg>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -61,13 +62,18 @@ int fail_current(const char* where) {
   }
 }
 
+// The options of the first ABI-1 release end at low_thres (callers built then pass this size); the
+// fields after it (reid_buffer, reid_thres) then keep their defaults.
+constexpr size_t kOptionsSizeV1 = offsetof(fairmot_tracker_options, reid_buffer);
+
 int to_core_options(const fairmot_tracker_options* in, fairmot::TrackerOptions* out) {
-  if (in->struct_size != sizeof(fairmot_tracker_options)) {
+  if (in->struct_size != sizeof(fairmot_tracker_options) && in->struct_size != kOptionsSizeV1) {
     return fail(FAIRMOT_E_INVALID_ARGUMENT,
                 "fairmot_tracker_create: options.struct_size is %u but this library (ABI %d) knows only %u "
-                "(sizeof(fairmot_tracker_options)); fill the options with fairmot_tracker_options_init",
+                "(sizeof(fairmot_tracker_options)) and %u (the first release's); fill the options with "
+                "fairmot_tracker_options_init",
                 static_cast<unsigned>(in->struct_size), FAIRMOT_ABI_VERSION,
-                static_cast<unsigned>(sizeof(fairmot_tracker_options)));
+                static_cast<unsigned>(sizeof(fairmot_tracker_options)), static_cast<unsigned>(kOptionsSizeV1));
   }
   fairmot::TrackerOptions o;
   o.conf_thres = in->conf_thres;
@@ -85,6 +91,10 @@ int to_core_options(const fairmot_tracker_options* in, fairmot::TrackerOptions* 
   }
   o.match_thres = in->match_thres;
   o.low_thres = in->low_thres;
+  if (in->struct_size >= sizeof(fairmot_tracker_options)) {
+    o.reid_buffer = in->reid_buffer;
+    o.reid_thres = in->reid_thres;
+  }
   fairmot::validate_options(o);  // throws std::invalid_argument naming the field
   *out = o;
   return FAIRMOT_OK;
@@ -131,6 +141,8 @@ void fairmot_tracker_options_init(fairmot_tracker_options* opts) {
   opts->association = d.association == fairmot::Association::Byte ? FAIRMOT_ASSOC_BYTE : FAIRMOT_ASSOC_DEFAULT;
   opts->match_thres = d.match_thres;
   opts->low_thres = d.low_thres;
+  opts->reid_buffer = static_cast<int32_t>(d.reid_buffer);
+  opts->reid_thres = d.reid_thres;
 }
 
 int fairmot_tracker_create(const fairmot_tracker_options* opts, fairmot_tracker** out) {
@@ -176,9 +188,14 @@ int64_t fairmot_tracker_frame_id(const fairmot_tracker* t) {
   }
 }
 
-int fairmot_tracker_update(fairmot_tracker* t, int64_t n, const float* boxes_xyxy, const float* scores,
-                           const float* embeddings, int64_t dim, const int64_t* class_ids, fairmot_tracks** out) {
-  static const char* const where = "fairmot_tracker_update";
+}  // extern "C"
+
+namespace {
+
+// fairmot_tracker_update and fairmot_tracker_update_warped (warp: 6 doubles or NULL).
+int update_impl(const char* where, fairmot_tracker* t, int64_t n, const float* boxes_xyxy, const float* scores,
+                const float* embeddings, int64_t dim, const int64_t* class_ids, const double* warp,
+                fairmot_tracks** out) {
   if (!out) return fail(FAIRMOT_E_INVALID_ARGUMENT, "%s: out is NULL", where);
   *out = nullptr;
   if (!t) return fail(FAIRMOT_E_INVALID_ARGUMENT, "%s: tracker is NULL", where);
@@ -236,7 +253,7 @@ int fairmot_tracker_update(fairmot_tracker* t, int64_t n, const float* boxes_xyx
     batch.class_ids = n > 0 ? class_ids : nullptr;  // per-class association (no stage crosses classes)
     std::vector<fairmot::OutputTrack> tracks;
     try {
-      tracks = t->core.update(batch);
+      tracks = warp ? t->core.update(batch, warp) : t->core.update(batch);
     } catch (...) {
       std::free(result);
       throw;
@@ -267,6 +284,22 @@ int fairmot_tracker_update(fairmot_tracker* t, int64_t n, const float* boxes_xyx
   } catch (...) {
     return fail_current(where);
   }
+}
+
+}  // namespace
+
+extern "C" {
+
+int fairmot_tracker_update(fairmot_tracker* t, int64_t n, const float* boxes_xyxy, const float* scores,
+                           const float* embeddings, int64_t dim, const int64_t* class_ids, fairmot_tracks** out) {
+  return update_impl("fairmot_tracker_update", t, n, boxes_xyxy, scores, embeddings, dim, class_ids, nullptr, out);
+}
+
+int fairmot_tracker_update_warped(fairmot_tracker* t, int64_t n, const float* boxes_xyxy, const float* scores,
+                                  const float* embeddings, int64_t dim, const int64_t* class_ids, const double* warp,
+                                  fairmot_tracks** out) {
+  return update_impl("fairmot_tracker_update_warped", t, n, boxes_xyxy, scores, embeddings, dim, class_ids, warp,
+                     out);
 }
 
 void fairmot_tracks_free(fairmot_tracks* tracks) { std::free(tracks); }

@@ -178,7 +178,10 @@ void fuzz_linear_assignment(Reader& r) {
 
 // ---------------------------------------------------------------- tracker
 
-void fuzz_tracker(Reader& r) {
+// identity: also the opt-in re-id gallery (short buffers, so tracks expire into it and come back)
+// and a camera-motion warp before some frames (ordinary small motions, or special values that
+// must be rejected with the state untouched).
+void fuzz_tracker(Reader& r, bool identity) {
   fairmot::TrackerOptions o;
   if (r.u8() % 4 == 0) {
     o.conf_thres = r.value(3);
@@ -186,6 +189,11 @@ void fuzz_tracker(Reader& r) {
     o.frame_rate = r.value(3);
     o.match_thres = r.value(3);
     o.low_thres = r.value(3);
+  }
+  if (identity) {
+    o.track_buffer = r.u8() % 8;
+    o.reid_buffer = r.u8() % 64;
+    o.reid_thres = r.u8() % 16 == 0 ? r.value(3) : r.u8() / 128.0;
   }
   o.association = r.flag() ? fairmot::Association::Byte : fairmot::Association::Default;
   std::unique_ptr<fairmot::JDETracker> tracker;
@@ -235,15 +243,29 @@ void fuzz_tracker(Reader& r) {
                      tlwh[4 * i + 2], tlwh[4 * i + 3], scores[i]);
       }
     }
+    double warp[6] = {1.0, 0.0, 0.0, 0.0, 1.0, 0.0};
+    const bool warped = identity && r.flag();
+    if (warped) {
+      const double angle = (r.u8() - 128) / 2000.0, scale = 1.0 + (r.u8() - 128) / 4000.0;
+      warp[0] = scale * std::cos(angle);
+      warp[1] = -scale * std::sin(angle);
+      warp[3] = scale * std::sin(angle);
+      warp[4] = scale * std::cos(angle);
+      warp[2] = (r.u8() - 128) / 8.0;
+      warp[5] = (r.u8() - 128) / 8.0;
+      if (r.u8() % 8 == 0) warp[r.u8() % 6] = r.value(1);  // NaN, inf, huge, zero scale ...
+    }
     const int64_t frame_before = tracker->frame_id();
     const int64_t tracked_before = tracker->num_tracked(), lost_before = tracker->num_lost();
+    const int64_t gallery_before = tracker->gallery_size();
     std::vector<fairmot::OutputTrack> out;
     try {
-      out = tracker->update(b);
+      out = warped ? tracker->update(b, warp) : tracker->update(b);
     } catch (const std::invalid_argument&) {
       // Rejected: the state is untouched.
       FUZZ_CHECK(tracker->frame_id() == frame_before);
       FUZZ_CHECK(tracker->num_tracked() == tracked_before && tracker->num_lost() == lost_before);
+      FUZZ_CHECK(tracker->gallery_size() == gallery_before);
       continue;
     }
     FUZZ_CHECK(tracker->frame_id() == frame_before + 1);
@@ -262,6 +284,11 @@ void fuzz_tracker(Reader& r) {
       FUZZ_CHECK(std::isfinite(t.score));
     }
     FUZZ_CHECK(static_cast<int64_t>(out.size()) <= tracker->num_tracked());
+    if (identity) {
+      // The gallery is bounded and never holds an id that is being reported.
+      FUZZ_CHECK(tracker->gallery_size() <= fairmot::defaults::kReidGallerySize);
+      for (const fairmot::GalleryEntry& e : tracker->gallery()) FUZZ_CHECK(ids.count(e.id) == 0);
+    }
     if (r.u8() == 255) tracker->reset();
   }
 }
@@ -270,7 +297,8 @@ void fuzz_tracker(Reader& r) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Reader r(data, size);
-  switch (r.u8() % 4) {
+  const uint8_t mode = r.u8();
+  switch (mode % 4) {
     case 0:
       fuzz_lapjv<double>(r);
       break;
@@ -281,7 +309,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       fuzz_linear_assignment(r);
       break;
     default:
-      fuzz_tracker(r);
+      fuzz_tracker(r, mode >= 128);  // the first byte's high bit adds the identity options (issue 15)
       break;
   }
   return 0;

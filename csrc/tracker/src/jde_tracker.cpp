@@ -1,16 +1,19 @@
 // The FairMOT association step, following docs/official_behaviour.md §4.4 step by step.
 #include "fairmot/tracker/jde_tracker.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "fairmot/tracker/distances.hpp"
 #include "fairmot/tracker/kalman_filter.hpp"
 #include "fairmot/tracker/lapjv.hpp"
 #include "fairmot/tracker/limits.hpp"
+#include "fairmot/tracker/warp.hpp"
 #include "vector_math.hpp"
 
 namespace fairmot {
@@ -88,6 +91,7 @@ struct JDETracker::Impl {
   uint64_t stamp = 0;
   std::vector<std::unique_ptr<Track>> storage;  // every live track
   TrackList tracked, lost;
+  ReidGallery gallery;  // long-gap re-identification (empty unless reid_buffer > 0)
 
   // ---- list helpers (by identity, order preserved) ----
   TrackList joint(const TrackList& a, const TrackList& b) {
@@ -244,6 +248,7 @@ struct JDETracker::Impl {
     std::vector<Detection> high, low;   // kept detections (low: byte mode's second band)
     TrackList activated, refind, lost_now, removed;
     TrackList unconfirmed;              // tracked but never activated (un-predicted boxes)
+    TrackList expired;                  // lost tracks removed this frame (re-id gallery candidates)
     TrackList pool;                     // tracks still looking for a detection
     TrackList still_unmatched;          // tracked tracks left after the IoU stages
     std::vector<const Detection*> dets; // high detections still unmatched
@@ -397,10 +402,88 @@ struct JDETracker::Impl {
   // New tracks from the detections nobody claimed.
   void start_new_tracks(Frame& f) {
     const double det_thresh = opt.association == Association::Byte ? opt.conf_thres + 0.1 : opt.conf_thres;
+    std::vector<const Detection*> starters;
     for (const Detection* d : f.dets) {
-      if (d->score < det_thresh) continue;
-      f.activated.push_back(activate(*d));
+      if (d->score >= det_thresh) starters.push_back(d);
     }
+    const std::vector<int64_t> revive = match_gallery(starters);
+    for (size_t k = 0; k < starters.size(); ++k) {
+      f.activated.push_back(revive.empty() || revive[k] < 0 ? activate(*starters[k])
+                                                            : revive_track(gallery.entries()[revive[k]], *starters[k]));
+    }
+    if (!revive.empty()) {
+      std::vector<int64_t> used;
+      for (int64_t e : revive) {
+        if (e >= 0) used.push_back(e);
+      }
+      gallery.erase(used);
+    }
+  }
+
+  // ---- long-gap re-identification (opt-in; reid_gallery.hpp) ----
+  // The gallery entry each would-be new track revives, or -1; empty when the gallery is off or empty.
+  std::vector<int64_t> match_gallery(const std::vector<const Detection*>& dets) const {
+    if (gallery.size() == 0 || dets.empty()) return {};
+    const int64_t m = static_cast<int64_t>(dets.size());
+    std::vector<double> xyah(4 * m);
+    std::vector<float> feats(m * dim);
+    std::vector<int64_t> cls(m);
+    for (int64_t j = 0; j < m; ++j) {
+      std::copy(dets[j]->xyah, dets[j]->xyah + 4, xyah.begin() + 4 * j);
+      std::copy(dets[j]->feat, dets[j]->feat + dim, feats.begin() + j * dim);
+      cls[j] = dets[j]->cls;
+    }
+    return gallery.match(frame, xyah.data(), feats.data(), cls.data(), m, dim);
+  }
+  // A removed track comes back: its id, class, start and embedding (updated with the detection as
+  // the official re-activation does); its motion state restarts from the detection (the old one
+  // is more than max_time_lost frames stale).
+  Track* revive_track(const GalleryEntry& e, const Detection& det) {
+    auto t = std::make_unique<Track>();
+    t->key = ++next_key;
+    t->output_id = e.id;
+    kalman::initiate(det.xyah, 1, t->mean, t->cov);
+    t->state = TrackState::Tracked;
+    t->is_activated = true;
+    t->start_frame = e.start_frame;
+    t->frame_id = frame;
+    t->score = det.score;
+    t->det_index = det.index;
+    t->cls = e.cls;
+    t->smooth_feat = e.feat;
+    t->update_features(det.feat, dim);
+    storage.push_back(std::move(t));
+    return storage.back().get();
+  }
+  // An expired track enters the gallery once the official bookkeeping has dropped it from both
+  // lists (it keeps a removed track in the lost list for one more frame, where it may be found).
+  void remember_expired(const Frame& f) {
+    if (f.expired.empty()) return;
+    const uint64_t s = ++stamp;
+    for (Track* t : tracked) t->stamp = s;
+    for (Track* t : lost) t->stamp = s;
+    for (Track* t : f.expired) {
+      if (t->stamp != s) remember(t);
+    }
+  }
+  // A confirmed track the official tracker forgets enters the gallery.
+  void remember(const Track* t) {
+    if (t->output_id == 0) return;
+    GalleryEntry e;
+    e.id = t->output_id;
+    e.cls = t->cls;
+    e.start_frame = t->start_frame;
+    e.last_seen = t->frame_id;
+    e.removed = frame;
+    std::copy(t->mean, t->mean + 8, e.mean);
+    e.feat = t->smooth_feat;
+    gallery.add(std::move(e));
+  }
+  // Camera motion: every track's state and the gallery's boxes, before prediction.
+  void apply_warp(const double* A) {
+    for (Track* t : tracked) warp_state(A, t->mean, t->cov);
+    for (Track* t : lost) warp_state(A, t->mean, t->cov);
+    gallery.warp(A);
   }
 
   // Expire lost tracks (the list as it was at the start of the frame).
@@ -409,6 +492,7 @@ struct JDETracker::Impl {
       if (frame - t->frame_id > max_time_lost) {
         t->state = TrackState::Removed;
         f.removed.push_back(t);
+        f.expired.push_back(t);
       }
     }
   }
@@ -434,6 +518,7 @@ struct JDETracker::Impl {
     remove_duplicates(new_tracked, new_lost);
     tracked.swap(new_tracked);
     lost.swap(new_lost);
+    if (gallery.enabled()) remember_expired(f);
     collect_garbage();
   }
 
@@ -454,10 +539,18 @@ struct JDETracker::Impl {
     return out;
   }
 
-  std::vector<OutputTrack> step(const DetectionBatch& batch) {
+  std::vector<OutputTrack> step(const DetectionBatch& batch, const double* warp = nullptr) {
     validate(batch);
+    if (warp) {
+      const std::string why = warp_problem(warp);
+      if (!why.empty()) throw std::invalid_argument(why);
+      if (warp_is_identity(warp)) warp = nullptr;
+    }
+    if (batch.n > 0 && batch.dim != dim) gallery.clear();  // embeddings of another size: not comparable
     if (batch.n > 0) dim = batch.dim;
     frame += 1;
+    if (warp) apply_warp(warp);
+    gallery.expire(frame);
     Frame f;
     collect_detections(batch, f);
     stage_embedding(f);
@@ -526,6 +619,7 @@ struct JDETracker::Impl {
     tracked.clear();
     lost.clear();
     storage.clear();
+    gallery.clear();
   }
 };
 
@@ -538,13 +632,15 @@ void validate_options(const TrackerOptions& o) {
   if (!std::isfinite(o.low_thres)) fail("low_thres must be finite");
   if (!std::isfinite(o.iou_thres)) fail("iou_thres must be finite");
   if (!std::isfinite(o.unconfirmed_thres)) fail("unconfirmed_thres must be finite");
+  if (o.reid_buffer < 0) fail("reid_buffer must be >= 0");
+  if (!std::isfinite(o.reid_thres) || o.reid_thres < 0) fail("reid_thres must be finite and >= 0");
 }
 
 namespace {
 // The official int(frame_rate / 30.0 * track_buffer), truncated toward zero, saturated at the
 // int range: a huge (valid) frame rate keeps lost tracks for ever instead of overflowing.
-int max_time_lost_for(const TrackerOptions& o) {
-  const double v = o.frame_rate / 30.0 * static_cast<double>(o.track_buffer);
+int frames_for(const TrackerOptions& o, int buffer) {
+  const double v = o.frame_rate / 30.0 * static_cast<double>(buffer);
   if (!(v < static_cast<double>(std::numeric_limits<int>::max()))) return std::numeric_limits<int>::max();
   return v <= 0.0 ? 0 : static_cast<int>(v);
 }
@@ -553,7 +649,13 @@ int max_time_lost_for(const TrackerOptions& o) {
 JDETracker::JDETracker(const TrackerOptions& options) : impl_(std::make_unique<Impl>()) {
   validate_options(options);
   impl_->opt = options;
-  impl_->max_time_lost = max_time_lost_for(options);
+  impl_->max_time_lost = frames_for(options, options.track_buffer);
+  GallerySettings g;
+  g.max_frames = options.reid_buffer > 0 ? std::max(1, frames_for(options, options.reid_buffer)) : 0;
+  g.thres = options.reid_thres;
+  g.frame_rate = options.frame_rate;
+  g.capacity = static_cast<size_t>(defaults::kReidGallerySize);
+  impl_->gallery.configure(g);
 }
 JDETracker::~JDETracker() = default;
 JDETracker::JDETracker(JDETracker&&) noexcept = default;
@@ -562,6 +664,10 @@ JDETracker& JDETracker::operator=(JDETracker&&) noexcept = default;
 std::vector<OutputTrack> JDETracker::update(const DetectionBatch& d) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->step(d);
+}
+std::vector<OutputTrack> JDETracker::update(const DetectionBatch& d, const double* warp) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->step(d, warp);
 }
 void JDETracker::reset() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
@@ -592,6 +698,19 @@ int64_t JDETracker::num_lost() const {
 int64_t JDETracker::feature_dim() const {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return impl_->dim;
+}
+
+int JDETracker::reid_max_frames() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->gallery.max_frames();
+}
+int64_t JDETracker::gallery_size() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return static_cast<int64_t>(impl_->gallery.size());
+}
+std::vector<GalleryEntry> JDETracker::gallery() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return std::vector<GalleryEntry>(impl_->gallery.entries().begin(), impl_->gallery.entries().end());
 }
 
 }  // namespace fairmot

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from ..validation import (ARCH, DEVICE, DTYPES, FRAME_SIZE, IMG_SIZE, POSITIVE_INT, SCORE_THRESHOLD, TRACK_BUFFER,
-                          parse_wxh)
+from ..config import TrackerConfig
+from ..validation import (ARCH, DEVICE, DTYPES, FRAME_SIZE, GMC_METHODS, IMG_SIZE, NON_NEGATIVE_NUMBER, POSITIVE_INT,
+                          REID_BUFFER, SCORE_THRESHOLD, TRACK_BUFFER, parse_wxh)
 
-__all__ = ["parse_img_size", "parse_frame_size", "add_model_options", "MODEL_OPTION_HELP"]
+__all__ = ["parse_img_size", "parse_frame_size", "add_model_options", "MODEL_OPTION_HELP", "add_identity_options",
+           "gmc_kwargs"]
 
 # argparse types: the rules of fairmot.validation, shared with the Python constructors.
 #: ``"WxH"`` -> (W, H); both positive multiples of 32 (network input sizes).
@@ -70,3 +72,31 @@ def add_model_options(parser: argparse.ArgumentParser, options: Sequence[str] = 
     if "dtype" in options:
         group.add_argument("--dtype", default="float32", choices=DTYPES, help=helps["dtype"])
     return group
+
+
+def add_identity_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The opt-in identity options (docs/identity.md) as one argument group: ``--reid-buffer FRAMES
+    --reid-thres X`` (long-gap re-identification; association settings, so detection caches record
+    them and ``--from-detections`` can change them) and ``--gmc {none,sparse,ecc} --gmc-downscale N``
+    (camera-motion compensation; needs the frames). Each defaults to None: the Tracker's default
+    (off, the official tracker)."""
+    c = TrackerConfig
+    g = parser.add_argument_group("identity over gaps and camera motion (opt-in; results then differ from the "
+                                  "official tracker; docs/identity.md)")
+    g.add_argument("--reid-buffer", type=REID_BUFFER.arg_type(int), default=None, metavar="FRAMES",
+                   help=f"keep forgotten tracks FRAMES more frames (at 30 fps) in a gallery and give a returning "
+                        f"person the old id (default {c.reid_buffer}: off; e.g. 300 = 10 s)")
+    g.add_argument("--reid-thres", type=NON_NEGATIVE_NUMBER.arg_type(float), default=None, metavar="X",
+                   help=f"embedding cosine distance a gallery match must not exceed (default {c.reid_thres})")
+    g.add_argument("--gmc", choices=GMC_METHODS, default=None,
+                   help=f"camera-motion compensation: none, sparse (fast optical flow) or ecc (slower) "
+                        f"(default {c.gmc})")
+    g.add_argument("--gmc-downscale", type=_positive_int, default=None, metavar="N",
+                   help=f"shrink frames N times before estimating the camera motion (default {c.gmc_downscale})")
+    return g
+
+
+def gmc_kwargs(args: argparse.Namespace) -> dict:
+    """``gmc`` / ``gmc_downscale`` given on the command line (keys left out when not given)."""
+    out = {"gmc": getattr(args, "gmc", None), "gmc_downscale": getattr(args, "gmc_downscale", None)}
+    return {k: v for k, v in out.items() if v is not None}

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from ..config import TrackerConfig
-from .common import add_model_options
+from .common import add_identity_options, add_model_options, gmc_kwargs
 from .counting import add_counting_options, counting_from_args, print_counts
 from .live import add_live_options, live_options_from_args
 from .track_cache import add_association_options, add_detection_cache_options, association_kwargs
@@ -63,8 +63,11 @@ def _track_one(args: argparse.Namespace) -> int:
         floor = min(floor, lowest_score_used(assoc.get("conf_thres", TrackerConfig.conf_thres),
                                              assoc.get("association", TrackerConfig.association),
                                              assoc.get("low_thres", TrackerConfig.low_thres)))
+    if args.save_detections and gmc_kwargs(args).get("gmc", "none") != "none":
+        raise ValueError("--save-detections with --gmc: the cache does not record the camera motion, so its replays "
+                         "would differ from this run; run without --gmc to write a cache")
     tracker = Tracker(args.weights, arch=args.arch, img_size=args.img_size, device=args.device, dtype=args.dtype,
-                      frame_rate=source.frame_rate, score_floor=floor, **assoc)
+                      frame_rate=source.frame_rate, score_floor=floor, **assoc, **gmc_kwargs(args))
     cache = open_cache_writer(args, source, tracker)
     logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *tracker.detector.img_size)
 
@@ -141,6 +144,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     add_counting_options(track)
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_association_options(track)
+    add_identity_options(track)
     add_detection_cache_options(track)
     add_many_options(track)
     track.set_defaults(func=_cmd_track)

@@ -22,7 +22,7 @@ _score = SCORE_THRESHOLD.arg_type(float)
 
 #: option dest -> tracker keyword (the association settings a cache records and a replay can change)
 _ASSOCIATION_OPTIONS = ("conf_thres", "track_buffer", "association", "match_thres", "low_thres", "iou_thres",
-                        "unconfirmed_thres")
+                        "unconfirmed_thres", "reid_buffer", "reid_thres")
 
 
 def add_association_options(parser: argparse.ArgumentParser) -> None:
@@ -109,6 +109,8 @@ def run_from_detections(args: argparse.Namespace) -> int:
 
     if args.save_detections:
         raise SystemExit("fairmot track: --save-detections and --from-detections exclude each other")
+    if getattr(args, "gmc", None) not in (None, "none"):
+        raise SystemExit("fairmot track: --gmc needs the frames; --from-detections replays detections only")
     cache = DetectionCache(args.from_detections)
     overrides = {k: v for k, v in association_kwargs(args).items() if v is not None}
     tracks_per_frame = replay(cache, **overrides)

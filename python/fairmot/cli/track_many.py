@@ -163,12 +163,13 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
             opened[i].close()
         raise ValueError("live sources (cameras, stream URLs) never end: track several sources that include "
                          "one with --batch, so every source is served at each step")
+    from .common import gmc_kwargs
     from .track_cache import association_kwargs
 
     if getattr(args, "save_detections", None) or getattr(args, "from_detections", None):
         raise ValueError("--save-detections / --from-detections take one source (run fairmot track once per source)")
     common = dict(arch=args.arch, img_size=args.img_size, device=device, dtype=args.dtype,
-                  **{k: v for k, v in association_kwargs(args).items() if v is not None})
+                  **{k: v for k, v in association_kwargs(args).items() if v is not None}, **gmc_kwargs(args))
     runs: dict[int, TrackingRun] = {}
     writers: dict[int, Any] = {}
     bars: dict[int, Any] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .types import Detections, Tracks
 from .core import (CHI2INV95, JDETracker, KalmanFilter, TrackResult, embedding_distance, fuse_motion, iou_distance,
-                   lapjv, linear_assignment)
+                   lapjv, linear_assignment, warp_state)
 from .gmc import GMC
 
 __all__ = [
@@ -27,4 +27,5 @@ __all__ = [
     "fuse_motion",
     "CHI2INV95",
     "GMC",
+    "warp_state",
 ]

@@ -16,7 +16,7 @@ import numpy as np
 from .. import _tracker
 from ..config import TrackerConfig
 from .types import Detections
-from ..validation import ASSOCIATION, NON_NEGATIVE_NUMBER, POSITIVE_NUMBER, SCORE_THRESHOLD, TRACK_BUFFER
+from ..validation import ASSOCIATION, NON_NEGATIVE_NUMBER, POSITIVE_NUMBER, REID_BUFFER, SCORE_THRESHOLD, TRACK_BUFFER
 
 __all__ = [
     "JDETracker",
@@ -28,6 +28,7 @@ __all__ = [
     "embedding_distance",
     "fuse_motion",
     "CHI2INV95",
+    "warp_state",
 ]
 
 logger = logging.getLogger(__name__)
@@ -218,6 +219,22 @@ class KalmanFilter:
         return d[0] if single else d
 
 
+def warp_state(mean: np.ndarray, covariance: np.ndarray, warp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kalman states moved by a camera motion, exactly as ``JDETracker.update(..., warp=warp)`` moves its tracks.
+
+    mean (8,) or (N, 8) ``cx, cy, a, h, vcx, vcy, va, vh`` (pixels, pixels per frame); covariance
+    (8, 8) or (N, 8, 8); warp (2, 3) affine ``[L | t]`` from previous-frame to current-frame pixels.
+    Returns new float64 arrays of the input ranks: centre ``L c + t``, aspect kept, height and its
+    velocity times ``s = sqrt(|det L|)``, centre velocity ``L v``, covariance ``M P M^T`` with
+    ``M = diag(L, 1, s, L, 1, s)``. ``ValueError`` for a warp outside the valid range (see
+    :meth:`JDETracker.update`).
+    """
+    m, single = _as_batch(mean, 1, "mean")
+    c = _as_batch(covariance, 2, "covariance")[0]
+    m2, c2 = _tracker.warp_state(m, c, _warp(warp))
+    return (m2[0], c2[0]) if single else (m2, c2)
+
+
 # ------------------------------------------------------------------ tracker
 
 
@@ -259,6 +276,16 @@ def _class_ids(value) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
+def _warp(value) -> np.ndarray:
+    """A (2, 3) float64 affine from an array-like; ``TypeError`` / ``ValueError`` naming ``warp``."""
+    arr = np.asarray(value)
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise TypeError(f"warp must be a (2, 3) array of real numbers, got dtype {arr.dtype}")
+    if arr.shape != (2, 3):
+        raise ValueError(f"warp must have shape (2, 3), got {arr.shape}")
+    return np.ascontiguousarray(arr, dtype=np.float64)  # finiteness and range: checked by the core
+
+
 class JDETracker:
     """FairMOT's online association (``JDETracker.update`` of the official code).
 
@@ -277,6 +304,14 @@ class JDETracker:
             (official 0.5, a cost 1 - IoU); finite, >= 0.
         unconfirmed_thres: threshold of the IoU stage over unconfirmed (one-frame) tracks
             (official 0.7); finite, >= 0.
+        reid_buffer: long-gap re-identification (not in the official tracker; docs/identity.md):
+            frames at 30 fps (scaled by ``frame_rate / 30`` like ``track_buffer``) a confirmed
+            track stays in a gallery after the official tracker forgets it. A detection that would
+            start a new track is first matched against the gallery (one optimal assignment on the
+            embeddings' cosine distance, gated by time gap, distance travelled, size and class) and
+            revives the old id. 0 (default) = off: the official tracker, bit for bit. The gallery
+            holds at most ``TrackerConfig.reid_gallery_size`` entries (oldest evicted).
+        reid_thres: the gallery's cosine-distance threshold (default 0.3); finite, >= 0.
 
     Arguments are checked with the rules of ``fairmot track``'s options (:mod:`fairmot.validation`):
     ``TypeError`` for a wrong type (a bool, a string, a float ``track_buffer``), ``ValueError`` for a
@@ -302,6 +337,8 @@ class JDETracker:
         low_thres: float = TrackerConfig.low_thres,
         iou_thres: float = TrackerConfig.iou_thres,
         unconfirmed_thres: float = TrackerConfig.unconfirmed_thres,
+        reid_buffer: int = TrackerConfig.reid_buffer,
+        reid_thres: float = TrackerConfig.reid_thres,
     ) -> None:
         conf_thres = SCORE_THRESHOLD(conf_thres, "conf_thres")
         track_buffer = TRACK_BUFFER(track_buffer, "track_buffer")
@@ -311,8 +348,12 @@ class JDETracker:
         low_thres = SCORE_THRESHOLD(low_thres, "low_thres")
         iou_thres = NON_NEGATIVE_NUMBER(iou_thres, "iou_thres")
         unconfirmed_thres = NON_NEGATIVE_NUMBER(unconfirmed_thres, "unconfirmed_thres")
+        reid_buffer = REID_BUFFER(reid_buffer, "reid_buffer")
+        reid_thres = NON_NEGATIVE_NUMBER(reid_thres, "reid_thres")
         self._core = _tracker.JDETracker(conf_thres, track_buffer, frame_rate, association, match_thres, low_thres,
-                                         iou_thres, unconfirmed_thres)
+                                         iou_thres, unconfirmed_thres, reid_buffer, reid_thres)
+        self.reid_buffer = reid_buffer
+        self.reid_thres = reid_thres
         self.conf_thres = conf_thres
         self.track_buffer = track_buffer
         self.frame_rate = frame_rate
@@ -323,7 +364,8 @@ class JDETracker:
         self.unconfirmed_thres = unconfirmed_thres
 
     def update(self, boxes: np.ndarray | Detections, scores: np.ndarray | None = None,
-               embeddings: np.ndarray | None = None, class_ids: np.ndarray | None = None) -> TrackResult:
+               embeddings: np.ndarray | None = None, class_ids: np.ndarray | None = None,
+               warp: np.ndarray | None = None) -> TrackResult:
         """Associate one frame of detections.
 
         boxes (N, 4) ``x1, y1, x2, y2`` pixels; scores (N,); embeddings (N, D)
@@ -339,6 +381,16 @@ class JDETracker:
         official tracker per class run side by side, with ids unique across classes.
         Bad class ids raise ``TypeError`` (not integers) or ``ValueError`` (NaN, wrong
         length, negative) and leave the state unchanged.
+
+        warp: camera-motion compensation (not in the official tracker; docs/identity.md): a
+        (2, 3) affine ``A`` mapping previous-frame pixels to this frame's (``p = A[:, :2] @ p_prev +
+        A[:, 2]``, e.g. from :class:`fairmot.tracking.GMC`). Before prediction, every track's Kalman
+        state (tracked and lost) and the re-id gallery's boxes move with it: centre by ``A``,
+        height by ``s = sqrt(|det A[:, :2]|)``, aspect kept, centre velocity by ``A[:, :2]``,
+        height velocity by ``s``, covariance ``M P M^T`` with ``M = diag(L, 1, s, L, 1, s)``.
+        None or the exact identity: no change, bit for bit. ``TypeError`` for a non-numeric array,
+        ``ValueError`` for a wrong shape, a non-finite entry, a linear part with an entry beyond +-2 or
+        ``|det|`` outside [0.5, 2], or a translation beyond +-1e50 px; the state is then unchanged.
         """
         if isinstance(boxes, Detections):
             if scores is not None or embeddings is not None or class_ids is not None:
@@ -348,7 +400,9 @@ class JDETracker:
             raise TypeError("JDETracker.update needs boxes, scores and embeddings (or one Detections)")
         if class_ids is not None:
             class_ids = _class_ids(class_ids)
-        return TrackResult(*self._core.update(boxes, scores, embeddings, class_ids))
+        if warp is not None:
+            warp = _warp(warp)
+        return TrackResult(*self._core.update(boxes, scores, embeddings, class_ids, warp))
 
     def reset(self) -> None:
         """Forget every track and restart frame and id counters."""
@@ -371,6 +425,25 @@ class JDETracker:
     @property
     def num_lost(self) -> int:
         return self._core.num_lost
+
+    @property
+    def reid_max_frames(self) -> int:
+        """Frames a removed track stays in the re-id gallery: ``int(frame_rate / 30 * reid_buffer)``
+        (at least 1 when ``reid_buffer > 0``; 0 when re-identification is off)."""
+        return self._core.reid_max_frames
+
+    @property
+    def gallery_size(self) -> int:
+        """Entries in the re-id gallery now (at most ``TrackerConfig.reid_gallery_size``)."""
+        return self._core.gallery_size
+
+    def reid_gallery(self) -> dict[str, np.ndarray]:
+        """A copy of the re-id gallery, oldest removal first: ``ids``, ``class_ids``,
+        ``start_frame``, ``last_seen`` (frame of the last matched detection), ``removed`` (frame it
+        entered the gallery), each (K,) int64; ``mean`` (K, 8) float64 Kalman mean at removal
+        (``cx, cy, a, h, vcx, vcy, va, vh``, pixels and pixels per frame, moved by every warp since);
+        ``features`` (K, D) float32 smoothed embeddings."""
+        return dict(self._core.gallery())
 
     def __repr__(self) -> str:
         return (

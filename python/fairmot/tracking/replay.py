@@ -28,7 +28,7 @@ __all__ = ["SETTINGS", "replay", "replay_results"]
 
 #: The settings :func:`replay` takes besides ``frame_rate`` (association + output filter).
 SETTINGS = ("conf_thres", "track_buffer", "association", "match_thres", "low_thres", "iou_thres",
-            "unconfirmed_thres", "min_box_area", "max_aspect_ratio")
+            "unconfirmed_thres", "min_box_area", "max_aspect_ratio", "reid_buffer", "reid_thres")
 
 _UNSET: Any = object()
 
@@ -61,7 +61,8 @@ def _settings(cache: Any, given: dict[str, Any], frame_rate: Any) -> tuple[dict[
 def replay(detections: Any, *, conf_thres: float = _UNSET, track_buffer: int = _UNSET, frame_rate: float = _UNSET,
            association: str = _UNSET, match_thres: float = _UNSET, low_thres: float = _UNSET,
            iou_thres: float = _UNSET, unconfirmed_thres: float = _UNSET, min_box_area: float | None = _UNSET,
-           max_aspect_ratio: float | None = _UNSET) -> Iterator[Tracks]:
+           max_aspect_ratio: float | None = _UNSET, reid_buffer: int = _UNSET,
+           reid_thres: float = _UNSET) -> Iterator[Tracks]:
     """Run the association alone over cached detections; yields each frame's reported tracks.
 
     Args:
@@ -70,7 +71,7 @@ def replay(detections: Any, *, conf_thres: float = _UNSET, track_buffer: int = _
             :class:`~fairmot.tracking.Detections` or a ``(boxes (N, 4) x1 y1 x2 y2 px, scores (N,),
             embeddings (N, D))`` tuple.
         conf_thres, track_buffer, frame_rate, association, match_thres, low_thres, iou_thres,
-            unconfirmed_thres: as :class:`~fairmot.tracking.JDETracker`. A setting left out is the
+            unconfirmed_thres, reid_buffer, reid_thres: as :class:`~fairmot.tracking.JDETracker`. A setting left out is the
             one the cache recorded (the run that wrote it), else the official default; ``frame_rate``
             likewise (the cache's, else 30).
         min_box_area, max_aspect_ratio: the official output filter (None disables either), defaulting
@@ -87,7 +88,8 @@ def replay(detections: Any, *, conf_thres: float = _UNSET, track_buffer: int = _
     frames, cache = _frames_of(detections)
     given = dict(conf_thres=conf_thres, track_buffer=track_buffer, association=association, match_thres=match_thres,
                  low_thres=low_thres, iou_thres=iou_thres, unconfirmed_thres=unconfirmed_thres,
-                 min_box_area=min_box_area, max_aspect_ratio=max_aspect_ratio)
+                 min_box_area=min_box_area, max_aspect_ratio=max_aspect_ratio, reid_buffer=reid_buffer,
+                 reid_thres=reid_thres)
     settings, rate = _settings(cache, given, frame_rate)
     floor = cache.score_floor if cache is not None else None
     if floor is not None:
@@ -101,7 +103,8 @@ def replay(detections: Any, *, conf_thres: float = _UNSET, track_buffer: int = _
     tracker = JDETracker(conf_thres=settings["conf_thres"], track_buffer=settings["track_buffer"], frame_rate=rate,
                          association=settings["association"], match_thres=settings["match_thres"],
                          low_thres=settings["low_thres"], iou_thres=settings["iou_thres"],
-                         unconfirmed_thres=settings["unconfirmed_thres"])
+                         unconfirmed_thres=settings["unconfirmed_thres"], reid_buffer=settings["reid_buffer"],
+                         reid_thres=settings["reid_thres"])
     min_area, max_ratio = settings["min_box_area"], settings["max_aspect_ratio"]
     return _run(tracker, frames, min_area, max_ratio)
 

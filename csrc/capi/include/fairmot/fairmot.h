@@ -68,6 +68,10 @@ typedef struct {
   int32_t association;  /* FAIRMOT_ASSOC_DEFAULT or FAIRMOT_ASSOC_BYTE */
   double match_thres;   /* embedding + motion stage threshold (official 0.4) */
   double low_thres;     /* byte association: low_thres < score < conf_thres are low-score detections */
+  /* Added in ABI 1 after the first release (a struct_size ending at low_thres is still accepted and
+   * leaves these at their defaults). Long-gap re-identification, not in the official tracker: */
+  int32_t reid_buffer;  /* frames at 30 fps a forgotten track stays in the re-id gallery; 0 = off (default) */
+  double reid_thres;    /* gallery match: embedding cosine distance <= reid_thres (default 0.3) */
 } fairmot_tracker_options;
 
 /* One frame's output tracks, in the official order. Owned by the library.
@@ -113,6 +117,16 @@ FAIRMOT_API int fairmot_tracker_update(fairmot_tracker *t, int64_t n,
                                        int64_t dim,
                                        const int64_t *class_ids, /* (n) >= 0, or NULL: all class 0; no stage matches across classes */
                                        fairmot_tracks **out);
+
+/* fairmot_tracker_update after moving every track by the camera motion warp: a 2x3 row-major affine
+ * (6 doubles) from the previous frame's pixels to this frame's (equal to the Python
+ * JDETracker.update(..., warp=...)). warp NULL or the exact identity: fairmot_tracker_update bit for bit.
+ * An invalid warp (not finite, degenerate, out of range) fails with FAIRMOT_E_INVALID_ARGUMENT and
+ * leaves the tracker unchanged. */
+FAIRMOT_API int fairmot_tracker_update_warped(fairmot_tracker *t, int64_t n, const float *boxes_xyxy,
+                                              const float *scores, const float *embeddings, int64_t dim,
+                                              const int64_t *class_ids, const double *warp,
+                                              fairmot_tracks **out);
 
 /* Frees the result of fairmot_tracker_update. NULL is allowed. */
 FAIRMOT_API void fairmot_tracks_free(fairmot_tracks *tracks);

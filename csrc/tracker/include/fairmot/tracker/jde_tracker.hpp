@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fairmot/tracker/defaults.hpp"
+#include "fairmot/tracker/reid_gallery.hpp"
 
 namespace fairmot {
 
@@ -33,6 +34,10 @@ struct TrackerOptions {
   double low_thres = defaults::kLowThres;      // byte mode: low-score detections have low_thres < score < conf_thres
   double iou_thres = defaults::kIouThres;      // stage-2 (IoU) threshold
   double unconfirmed_thres = defaults::kUnconfirmedThres;  // unconfirmed tracks' IoU threshold
+  // Long-gap re-identification (opt-in, reid_gallery.hpp): frames at 30 fps a removed track stays
+  // in the gallery (0 = off, the official tracker), and the gallery's cosine-distance threshold.
+  int reid_buffer = defaults::kReidBuffer;
+  double reid_thres = defaults::kReidThres;
 };
 
 // One frame of detections, all arrays row-major and owned by the caller.
@@ -72,6 +77,11 @@ class JDETracker {
   // undefined); other degenerate boxes (negative width or height) are tracked
   // exactly as the official tracker tracks them.
   std::vector<OutputTrack> update(const DetectionBatch& detections);
+  // The same, after moving every track's Kalman state (and the re-id gallery's boxes) by the
+  // camera motion `warp`: a 2x3 row-major affine from the previous frame to this one (warp.hpp).
+  // Null or the exact identity: update(detections) bit for bit. An invalid warp throws
+  // std::invalid_argument before anything changes.
+  std::vector<OutputTrack> update(const DetectionBatch& detections, const double* warp);
 
   // update(), reset() and the getters below lock the instance: any of them may be called from
   // several threads (a getter waits for a running update and sees its result).
@@ -84,6 +94,11 @@ class JDETracker {
   int64_t num_tracked() const;  // tracked list length (confirmed or not)
   int64_t num_lost() const;     // lost list length
   int64_t feature_dim() const;  // 0 until the first detection is seen
+  // Re-id gallery: int(frame_rate / 30 * reid_buffer) saturated like max_time_lost, its current
+  // size and a copy of its entries (oldest removal first).
+  int reid_max_frames() const;
+  int64_t gallery_size() const;
+  std::vector<GalleryEntry> gallery() const;
 
  private:
   struct Impl;
