@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-__all__ = ["check_class_names", "num_classes_of", "class_names_of", "check_num_classes"]
+__all__ = ["check_class_names", "num_classes_of", "class_names_of", "check_num_classes", "parse_class_selection",
+           "class_labels"]
 
 
 def check_num_classes(num_classes: Any, name: str = "num_classes") -> int:
@@ -70,3 +71,45 @@ def class_names_of(model: Any) -> list[str] | None:
     if names is None:
         names = (getattr(model, "checkpoint_meta", None) or {}).get("classes")
     return None if names is None else list(names)
+
+
+def parse_class_selection(spec: Any, num_classes: int, class_names: Sequence[str] | None = None,
+                          what: str = "classes") -> list[int]:
+    """The class indices a selection names, sorted and unique.
+
+    ``spec`` is a comma-separated string (``"person,car"``, ``"0,2"``, mixed) or a sequence of names
+    / ints. A name must be one of ``class_names``; an index must be in ``[0, num_classes)`` (a
+    name that is also a number is read as a name first). Raises ``ValueError`` naming ``what`` and
+    listing the valid names / indices for anything else (an empty selection included), ``TypeError``
+    for a spec that is neither a string nor a sequence.
+    """
+    if isinstance(spec, str):
+        items: list[Any] = [p.strip() for p in spec.split(",")]
+    elif isinstance(spec, Sequence):
+        items = list(spec)
+    else:
+        raise TypeError(f"{what} must be a comma-separated string or a list, got {type(spec).__name__}")
+    names = list(class_names) if class_names is not None else []
+    valid = ", ".join(f"{i} ({names[i]})" if i < len(names) else str(i) for i in range(num_classes))
+    out: set[int] = set()
+    for item in items:
+        if isinstance(item, str) and item in names:
+            out.add(names.index(item))
+            continue
+        index: int | None = None
+        if isinstance(item, int) and not isinstance(item, bool):
+            index = item
+        elif isinstance(item, str) and item.isascii() and item.isdigit():
+            index = int(item)
+        if index is None or not 0 <= index < num_classes:
+            raise ValueError(f"{what}: {item!r} is not a class of this network; valid: {valid}")
+        out.add(index)
+    if not out:
+        raise ValueError(f"{what}: empty selection; valid: {valid}")
+    return sorted(out)
+
+
+def class_labels(num_classes: int, class_names: Sequence[str] | None = None) -> list[str]:
+    """Display names of classes ``0 .. num_classes - 1``: the given names, else the indices as text."""
+    names = list(class_names) if class_names is not None else []
+    return [names[i] if i < len(names) else str(i) for i in range(num_classes)]
