@@ -31,6 +31,7 @@ from fairmot.tracking import JDETracker  # noqa: E402
 from fairmot.tracking.output import select_classes  # noqa: E402
 from fairmot.tracking.replay import replay  # noqa: E402
 from fairmot.tracking.types import Detections, Tracks  # noqa: E402
+from multiclass_data import three_class_network  # noqa: E402
 from streams import make_clip  # noqa: E402
 
 NAMES = ["person", "cyclist", "car"]
@@ -142,29 +143,11 @@ def test_detector_decodes_top_k_over_all_classes_with_class_ids():
 
 @pytest.fixture(scope="module")
 def three_class_net():
-    """A random dla34_tiny with 3 heatmap channels, calibrated so that the synthetic clip gives
-    detections of every class, and a constant upright box."""
-    from fairmot.detection.preprocess import letterbox, to_input_tensor
-
-    torch.manual_seed(1)
-    net = build_model("dla34_tiny", num_classes=3, head_conv=16).eval()
-    x = to_input_tensor(letterbox(make_clip(1)[0], *IMG)[0])
-    _calibrate(net, x)
+    """A random 3-class dla34_tiny with signal whose classes all fire on the synthetic clip, with
+    nearly constant upright boxes (multiclass_data.three_class_network)."""
+    net = three_class_network(IMG, make_clip(1)[0])
     net.class_names = list(NAMES)
     return net
-
-
-def _calibrate(net, x, shift=-2.5):
-    """Each class's heatmap logits on blob ``x``: spread 1.5 around ``shift`` (a fresh network's
-    heatmap is flat); boxes nearly constant, upright and big enough for the official output filter."""
-    with torch.no_grad():
-        z = net(x)["hm"] - net.hm[-1].bias.view(1, -1, 1, 1)
-        for c in range(z.shape[1]):
-            k = 1.5 / float(z[:, c].std())
-            net.hm[-1].weight[c].mul_(k)
-            net.hm[-1].bias[c] = -k * float(z[:, c].mean()) + shift
-        net.wh[-1].weight.mul_(0.01)
-        net.wh[-1].bias.copy_(torch.tensor([3.0, 6.0, 3.0, 6.0]))
 
 
 def test_tracker_reports_the_class_of_each_tracks_detection(three_class_net):
