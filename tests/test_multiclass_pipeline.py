@@ -381,3 +381,30 @@ def test_cli_single_class_cache_output_unchanged_unless_asked(tmp_path):
     main(["track", "--from-detections", str(tmp_path / "det"), "--output-txt", str(tmp_path / "b.txt"),
           "--class-column"])
     assert (tmp_path / "b.txt").read_text() == text.replace(",1,-1,-1,-1\n", ",1,1,-1,-1\n")
+
+
+def test_cli_output_filter_options_keep_wide_classes(tmp_path):
+    rng = np.random.default_rng(7)
+    base = rng.uniform(50, 300, (4, 2)).astype(np.float32)
+    emb = rng.normal(size=(4, 16)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    frames = []
+    for t in range(5):  # two upright people (class 0) and two wide cars (class 2, w / h = 2.5)
+        xy = base + t * 2.0
+        size = np.array([[30, 70], [30, 70], [75, 30], [75, 30]], np.float32)
+        frames.append(Detections(np.concatenate([xy, xy + size], 1), np.full(4, 0.9, np.float32), emb,
+                                 class_ids=np.array([0, 0, 2, 2])))
+    _write_cache(tmp_path / "det", frames, NAMES)
+    main(["track", "--from-detections", str(tmp_path / "det"), "--output-txt", str(tmp_path / "official.txt")])
+    main(["track", "--from-detections", str(tmp_path / "det"), "--output-txt", str(tmp_path / "all.txt"),
+          "--max-aspect-ratio", "none"])
+    official = [ln.split(",") for ln in (tmp_path / "official.txt").read_text().splitlines()]
+    every = [ln.split(",") for ln in (tmp_path / "all.txt").read_text().splitlines()]
+    assert {r[7] for r in official} == {"1"}  # the official 1.6 bound drops the cars
+    assert {r[7] for r in every} == {"1", "3"} and len(every) == 4 * 5
+    expected = []
+    for n, tracks in enumerate(replay(DetectionCache(tmp_path / "det"), max_aspect_ratio=None), start=1):
+        expected += format_mot_lines(n, tracks, class_column=True)
+    assert [",".join(r) for r in every] == expected
+    with pytest.raises(SystemExit):
+        main(["track", "--from-detections", str(tmp_path / "det"), "--max-aspect-ratio", "-1"])

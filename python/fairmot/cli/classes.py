@@ -4,7 +4,21 @@ from __future__ import annotations
 import argparse
 from typing import Any, Sequence
 
-__all__ = ["add_class_options", "class_run_options"]
+__all__ = ["add_class_options", "class_run_options", "output_filter_kwargs"]
+
+
+def _bound(kind: str):
+    """argparse type of an output-filter bound: ``none`` (no bound) or a finite number (> 0 for the
+    aspect ratio, >= 0 for the area)."""
+    from ..validation import NON_NEGATIVE_NUMBER, POSITIVE_NUMBER
+
+    rule = POSITIVE_NUMBER if kind == "ratio" else NON_NEGATIVE_NUMBER
+    parse_number = rule.arg_type(float)
+
+    def parse(text: str) -> Any:
+        return "none" if str(text).strip().lower() == "none" else parse_number(text)
+
+    return parse
 
 
 def add_class_options(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +31,22 @@ def add_class_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--class-column", action="store_true",
                        help="write the class in column 8 of the result file (1-based: network class c -> c+1) "
                             "even for a single-class network; multi-class networks always write it")
+    group.add_argument("--max-aspect-ratio", type=_bound("ratio"), default=None, metavar="R|none",
+                       help="output filter: drop tracks with w / h > R (official 1.6, a standing-person rule that "
+                            "also drops wide classes such as cars: 'none' keeps every shape)")
+    group.add_argument("--min-box-area", type=_bound("area"), default=None, metavar="A|none",
+                       help="output filter: keep tracks with w * h > A pixels (official 100; 'none': no bound)")
+
+
+def output_filter_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """``max_aspect_ratio`` / ``min_box_area`` keyword arguments (of :class:`fairmot.Tracker` and
+    :func:`fairmot.tracking.replay`) given on the command line: only those given; None disables."""
+    out: dict[str, Any] = {}
+    for key in ("max_aspect_ratio", "min_box_area"):
+        value = getattr(args, key, None)
+        if value is not None:
+            out[key] = None if value == "none" else value
+    return out
 
 
 def class_run_options(args: argparse.Namespace, num_classes: int, class_names: Sequence[str] | None

@@ -111,7 +111,10 @@ def run_from_detections(args: argparse.Namespace) -> int:
     if args.save_detections:
         raise SystemExit("fairmot track: --save-detections and --from-detections exclude each other")
     cache = DetectionCache(args.from_detections)
+    from .classes import output_filter_kwargs
+
     overrides = {k: v for k, v in association_kwargs(args).items() if v is not None}
+    overrides.update(output_filter_kwargs(args))
     recorded = cache.meta.get("detector") or {}
     num_classes = recorded.get("num_classes", 1) if isinstance(recorded, dict) else 1
     names = recorded.get("class_names") if isinstance(recorded, dict) else None

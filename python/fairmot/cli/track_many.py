@@ -146,12 +146,14 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
         return 0
     video_size = None if args.native_size else OFFICIAL_VIDEO_SIZE
     opened = {i: open_source(sources[i], video_size=video_size) for i in positions}
+    from .classes import output_filter_kwargs
     from .track_cache import association_kwargs
 
     if getattr(args, "save_detections", None) or getattr(args, "from_detections", None):
         raise ValueError("--save-detections / --from-detections take one source (run fairmot track once per source)")
     common = dict(arch=args.arch, img_size=args.img_size, device=device, dtype=args.dtype,
-                  **{k: v for k, v in association_kwargs(args).items() if v is not None})
+                  **{k: v for k, v in association_kwargs(args).items() if v is not None},
+                  **output_filter_kwargs(args))
     runs: dict[int, TrackingRun] = {}
     writers: dict[int, Any] = {}
     bars: dict[int, Any] = {}
