@@ -408,3 +408,15 @@ def test_cli_output_filter_options_keep_wide_classes(tmp_path):
     assert [",".join(r) for r in every] == expected
     with pytest.raises(SystemExit):
         main(["track", "--from-detections", str(tmp_path / "det"), "--max-aspect-ratio", "-1"])
+
+
+def test_cached_frames_pickle_with_their_class_ids(tmp_path):
+    import pickle
+
+    d = _random_dets(np.random.default_rng(8), 3)
+    with DetectionCacheWriter(tmp_path / "c") as w:
+        w.add(d)
+    frame = DetectionCache(tmp_path / "c").frames()[0]
+    back = pickle.loads(pickle.dumps(frame))  # fairmot tune sends cached frames to worker processes
+    assert len(back) == 3 and np.array_equal(back[0], d.boxes) and np.array_equal(back.class_ids, d.class_ids)
+    assert back.detections().class_ids.tolist() == d.class_ids.tolist()

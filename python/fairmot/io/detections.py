@@ -63,6 +63,9 @@ class CachedFrame(tuple):
         self.class_ids = class_ids
         return self
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickling (fairmot tune sends frames to worker processes)
+        return (CachedFrame, (self[0], self[1], self[2], self.class_ids))
+
     def detections(self) -> Any:
         """This frame as a :class:`fairmot.tracking.Detections` (validated, class ids included)."""
         from ..tracking.types import Detections
