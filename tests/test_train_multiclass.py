@@ -237,3 +237,26 @@ def test_fairmot_train_with_a_multiclass_config(tmp_path):
     assert meta["classes"] == NAMES and meta["nIDs"] == [3, 3, 3] and meta["heads"]["hm"] == 3
     state = torch.load(out / "model_last.pth", map_location="cpu", weights_only=True)["loss_state"]
     assert [state[f"classifiers.{c}.weight"].shape[0] for c in range(3)] == [3, 3, 3]
+
+
+def test_fine_tuning_from_a_single_class_checkpoint_and_resuming(tmp_path):
+    from fairmot.models import save_checkpoint
+    from fairmot.train.trainer import TrainConfig, load_matching, train
+
+    torch.manual_seed(0)
+    official = build_model("dla34_tiny", head_conv=16, heads={"hm": 1, "wh": 4, "id": 16, "reg": 2})
+    save_checkpoint(tmp_path / "one.pth", official)
+    three = build_model("dla34_tiny", num_classes=3, head_conv=16, heads={"hm": 3, "wh": 4, "id": 16, "reg": 2})
+    loaded, skipped = load_matching(three, tmp_path / "one.pth")
+    assert skipped == ["hm.2.bias", "hm.2.weight"]  # only the heatmap's last conv differs
+    assert loaded == len(three.state_dict()) - 2
+    cfg = write_multiclass_jde(tmp_path / "data", n_frames=4, size=(64, 64), names=NAMES)
+    base = dict(data=str(cfg), output_dir=str(tmp_path / "exp"), arch="dla34_tiny", img_size=(64, 64), head_conv=16,
+                reid_dim=16, batch_size=2, num_workers=0, max_iters=1, threads=1, device="cpu", augment=False,
+                load_model=str(tmp_path / "one.pth"))
+    train(TrainConfig(epochs=1, **base), progress=False)
+    last = train(TrainConfig(epochs=2, resume=True, **base), progress=False)  # the per-class classifiers resume
+    state = torch.load(last, map_location="cpu", weights_only=True)
+    assert state["epoch"] == 2 and state["meta"]["classes"] == NAMES
+    assert {k for k in state["loss_state"] if k.startswith("classifiers.")} == {
+        f"classifiers.{c}.{p}" for c in range(3) for p in ("weight", "bias")}
