@@ -67,6 +67,10 @@ def _track_one(args: argparse.Namespace) -> int:
     tracker = Tracker(args.weights, arch=args.arch, img_size=args.img_size, device=args.device, dtype=args.dtype,
                       frame_rate=source.frame_rate, score_floor=floor, **assoc, **output_filter_kwargs(args))
     class_run_options(args, tracker.num_classes, tracker.class_names)  # a bad --classes fails before the run
+    if tracker.num_classes > 1 and args.max_aspect_ratio is None and tracker.max_aspect_ratio is not None:
+        logger.warning("multi-class network: the official output filter drops tracks with w / h > %g in every "
+                       "class (a standing-person rule; wide classes such as cars vanish): --max-aspect-ratio none "
+                       "keeps every shape", tracker.max_aspect_ratio)
     cache = open_cache_writer(args, source, tracker)
     logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *tracker.detector.img_size)
 
@@ -106,6 +110,10 @@ def _track_one(args: argparse.Namespace) -> int:
     print(f"frames            {run.frames}")
     print(f"track ids         {len(run.ids_seen)}")
     print(f"boxes written     {len(lines)}")
+    if tracker.num_classes > 1:
+        names = class_run_options(args, tracker.num_classes, tracker.class_names)
+        shown = names["class_names"] if names["classes"] is None else [names["class_names"][c] for c in names["classes"]]
+        print(f"classes           {', '.join(shown)} (of {tracker.num_classes}; class in column 8, 1-based)")
     print(f"speed             {rate:.2f} frames/s (network + decoding + association)")
     if live:
         print(f"dropped           {source.dropped} frames (live source; {source.reconnects} reconnections)")
