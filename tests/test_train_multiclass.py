@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-import torch.nn.functional as F  # noqa: E402
 
 from fairmot.cli import main  # noqa: E402
 from fairmot.data.jde import JDEDataset, load_data_config  # noqa: E402
