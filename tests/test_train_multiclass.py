@@ -216,7 +216,7 @@ def test_multiclass_training_steps_reduce_the_loss(tmp_path):
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         assert all(math.isfinite(float(v)) for v in stats.values())
     # every class's classifier learns (its objects are in the batch)
     assert all(c.weight.grad is not None and c.weight.grad.abs().sum() > 0 for c in module.loss.classifiers)
@@ -228,7 +228,7 @@ def test_fairmot_train_with_a_multiclass_config(tmp_path):
     out = tmp_path / "exp"
     rc = main(["train", "--data", str(cfg), "--output", str(out), "--arch", "dla34_tiny", "--img-size", "64x64",
                "--head-conv", "16", "--reid-dim", "16", "--epochs", "1", "--batch-size", "2", "--num-workers",
-               "0", "--max-iters", "1", "--threads", "1", "--device", "cpu", "--no-augment", "-q"])
+               "0", "--max-iters", "1", "--device", "cpu", "--no-augment", "-q"])
     assert rc == 0
     model = load_model(out / "model_last.pth")
     assert model.num_classes == 3 and model.class_names == NAMES
@@ -251,7 +251,7 @@ def test_fine_tuning_from_a_single_class_checkpoint_and_resuming(tmp_path):
     assert loaded == len(three.state_dict()) - 2
     cfg = write_multiclass_jde(tmp_path / "data", n_frames=4, size=(64, 64), names=NAMES)
     base = dict(data=str(cfg), output_dir=str(tmp_path / "exp"), arch="dla34_tiny", img_size=(64, 64), head_conv=16,
-                reid_dim=16, batch_size=2, num_workers=0, max_iters=1, threads=1, device="cpu", augment=False,
+                reid_dim=16, batch_size=2, num_workers=0, max_iters=1, device="cpu", augment=False,
                 load_model=str(tmp_path / "one.pth"))
     train(TrainConfig(epochs=1, **base), progress=False)
     last = train(TrainConfig(epochs=2, resume=True, **base), progress=False)  # the per-class classifiers resume
