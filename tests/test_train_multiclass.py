@@ -153,6 +153,10 @@ def test_data_config_classes_are_validated(tmp_path):
     cfg.write_text(json.dumps({"root": str(tmp_path), "train": {"a": str(a)}, "classes": NAMES}))
     with pytest.raises(ValueError, match="names 3 classes but num_classes=2"):
         JDEDataset.from_config(cfg, num_classes=2)
+    c = _write_labels(tmp_path, "c", [[(0, 0), (3, 1)]])  # class 3 of a 3-class config
+    cfg.write_text(json.dumps({"root": str(tmp_path), "train": {"c": str(c)}, "classes": NAMES}))
+    with pytest.raises(ValueError, match=r"c/000000.txt: class 3 is not one of the 3 classes"):
+        JDEDataset.from_config(cfg)
 
 
 # ------------------------------------------------------------------------------------------ loss

@@ -252,7 +252,13 @@ class JDEDataset(_TorchDataset):
                     max_index = max(max_index, int(lab[:, 1].max()))
             self.tid_num[name] = max_index + 1
             per_class = [-1] * self.num_classes
-            for lab in labels:  # labels of other classes fail later, in build_targets
+            if self.num_classes > 1:  # a class the network does not have: refused now, naming the file
+                for lab_path, lab in zip(self.label_files[name], labels):
+                    bad = (lab[:, 0] != np.floor(lab[:, 0])) | (lab[:, 0] < 0) | (lab[:, 0] >= self.num_classes)
+                    if bad.any():
+                        raise ValueError(f"label file {lab_path}: class {lab[bad, 0][0]:g} is not one of the "
+                                         f"{self.num_classes} classes (0 .. {self.num_classes - 1})")
+            for lab in labels:
                 for c in range(self.num_classes):
                     of_c = lab[lab[:, 0] == c, 1]
                     if of_c.size:
