@@ -153,8 +153,7 @@ class MultiStreamTracker:
             if g is not None and g.frame_size not in (None, tuple(f.shape[:2])):
                 g.reset()
         warps = {i: None if self.gmcs[i] is None else self.gmcs[i].apply(f) for i, f in items}
-        results = {i: self._first.output(self.associations[i].update(d.boxes, d.scores, d.embeddings,
-                                                                             warp=warps[i]))
+        results = {i: self._first.output(self.associations[i].update(d, warp=warps[i]))
                    for (i, _), d in zip(items, detections)}
         if isinstance(frames, Mapping):
             return results

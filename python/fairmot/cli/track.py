@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from ..config import TrackerConfig
+from .classes import add_class_options, class_run_options, output_filter_kwargs
 from .common import add_identity_options, add_model_options, gmc_kwargs
 from .counting import add_counting_options, counting_from_args, print_counts
 from .live import add_live_options, live_options_from_args
@@ -67,7 +68,13 @@ def _track_one(args: argparse.Namespace) -> int:
         raise ValueError("--save-detections with --gmc: the cache does not record the camera motion, so its replays "
                          "would differ from this run; run without --gmc to write a cache")
     tracker = Tracker(args.weights, arch=args.arch, img_size=args.img_size, device=args.device, dtype=args.dtype,
-                      frame_rate=source.frame_rate, score_floor=floor, **assoc, **gmc_kwargs(args))
+                      frame_rate=source.frame_rate, score_floor=floor, **assoc, **gmc_kwargs(args),
+                      **output_filter_kwargs(args))
+    class_run_options(args, tracker.num_classes, tracker.class_names)  # a bad --classes fails before the run
+    if tracker.num_classes > 1 and args.max_aspect_ratio is None and tracker.max_aspect_ratio is not None:
+        logger.warning("multi-class network: the official output filter drops tracks with w / h > %g in every "
+                       "class (a standing-person rule; wide classes such as cars vanish): --max-aspect-ratio none "
+                       "keeps every shape", tracker.max_aspect_ratio)
     cache = open_cache_writer(args, source, tracker)
     logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *tracker.detector.img_size)
 
@@ -81,7 +88,8 @@ def _track_one(args: argparse.Namespace) -> int:
         frames = bar
     counting = counting_from_args(args)
     run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if args.trails else None, bar=bar,
-                      detections=cache, counting=counting, source=source if live else None)
+                      detections=cache, counting=counting, source=source if live else None,
+                      **class_run_options(args, tracker.num_classes, tracker.class_names))
     interrupted = False
     try:
         run.run(frames)
@@ -106,6 +114,10 @@ def _track_one(args: argparse.Namespace) -> int:
     print(f"frames            {run.frames}")
     print(f"track ids         {len(run.ids_seen)}")
     print(f"boxes written     {len(lines)}")
+    if tracker.num_classes > 1:
+        names = class_run_options(args, tracker.num_classes, tracker.class_names)
+        shown = names["class_names"] if names["classes"] is None else [names["class_names"][c] for c in names["classes"]]
+        print(f"classes           {', '.join(shown)} (of {tracker.num_classes}; class in column 8, 1-based)")
     print(f"speed             {rate:.2f} frames/s (network + decoding + association)")
     if live:
         print(f"dropped           {source.dropped} frames (live source; {source.reconnects} reconnections)")
@@ -140,6 +152,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     track.add_argument("--output-txt", default="results.txt", metavar="PATH",
                        help="MOT Challenge result file (default: %(default)s)")
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
+    add_class_options(track)
     add_live_options(track)
     add_counting_options(track)
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -129,6 +129,7 @@ class _Given:
 
 def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
     """Track ``sources`` into ``args.output_dir`` (this rank's share); returns the exit code."""
+    from .classes import class_run_options
     from ..io import OFFICIAL_VIDEO_SIZE, TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
     from ..tracker import TrackingRun
 
@@ -164,12 +165,14 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
         raise ValueError("live sources (cameras, stream URLs) never end: track several sources that include "
                          "one with --batch, so every source is served at each step")
     from .common import gmc_kwargs
+    from .classes import output_filter_kwargs
     from .track_cache import association_kwargs
 
     if getattr(args, "save_detections", None) or getattr(args, "from_detections", None):
         raise ValueError("--save-detections / --from-detections take one source (run fairmot track once per source)")
     common = dict(arch=args.arch, img_size=args.img_size, device=device, dtype=args.dtype,
-                  **{k: v for k, v in association_kwargs(args).items() if v is not None}, **gmc_kwargs(args))
+                  **{k: v for k, v in association_kwargs(args).items() if v is not None}, **gmc_kwargs(args),
+                  **output_filter_kwargs(args))
     runs: dict[int, TrackingRun] = {}
     writers: dict[int, Any] = {}
     bars: dict[int, Any] = {}
@@ -196,7 +199,8 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
                 network = tracker.detector.model  # loaded once, shared by the next sources' trackers
                 runs[i] = TrackingRun(tracker, writer=writers[i], trails=TrackTrails() if args.trails else None,
                                       bar=bars.get(i), counting=counting[i],
-                                      source=opened[i] if i in live else None)
+                                      source=opened[i] if i in live else None,
+                                      **class_run_options(args, tracker.num_classes, tracker.class_names))
                 for frame in (opened[i] if i in live else prefetch(opened[i])):
                     runs[i].step(frame)
                     if i in bars:
@@ -235,6 +239,7 @@ def _run_batched(args, positions, opened, common, runs, writers, bars, counting,
                  TrackingRun) -> None:
     """Every source through one MultiStreamTracker; a source that ends leaves the batch. A live source gives
     its newest frame at each step (frames it produced meanwhile are dropped and counted)."""
+    from .classes import class_run_options
     from ..multistream import MultiStreamTracker
 
     mt = MultiStreamTracker(args.weights, streams=len(positions), max_batch=args.max_batch,
@@ -243,7 +248,8 @@ def _run_batched(args, positions, opened, common, runs, writers, bars, counting,
     live = {i for i in positions if getattr(opened[i], "live", False)}
     for i in positions:
         runs[i] = TrackingRun(given[i], writer=writers[i], trails=TrackTrails() if args.trails else None,
-                              bar=bars.get(i), counting=counting[i], source=opened[i] if i in live else None)
+                              bar=bars.get(i), counting=counting[i], source=opened[i] if i in live else None,
+                              **class_run_options(args, mt.detector.num_classes, mt.detector.class_names))
     iters = {s: iter(opened[i] if i in live else prefetch(opened[i])) for s, i in enumerate(positions)}
     while iters:
         frames = {}

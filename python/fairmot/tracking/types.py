@@ -53,7 +53,8 @@ class Detections:
         scores: (N,) float32 detection confidences in [0, 1] (after the ``conf_thres`` cut).
         embeddings: (N, D) float32 appearance embeddings, each row L2-normalised (norm 1, or all
             zeros); D is the network's re-identification size (128 for FairMOT).
-        class_ids: (N,) int64 class of each detection, or None (FairMOT detects one class: people).
+        class_ids: (N,) int64 class of each detection (the heatmap channel it was decoded from; the
+            detector fills it, all 0 for a single-class network), or None (class 0).
 
     Iterating gives ``(boxes, scores, embeddings)``, so code that unpacked the detector's old tuple
     (``boxes, scores, emb = detector.detect(frame)``) keeps working; ``len()`` is N.
