@@ -49,7 +49,7 @@ from .synthetic import FrameTruth, SceneConfig, _hsv_to_bgr, _Person, _random_co
 
 __all__ = ["KNOWN_CLASSES", "DEFAULT_CLASSES", "ClassProfile", "CLASS_PROFILES", "MultiClassSceneConfig",
            "MultiClassFrameTruth", "parse_class_list", "render_multiclass_sequence", "write_multiclass_sequence",
-           "write_multiclass_dataset"]
+           "write_multiclass_dataset", "scaled_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ class _MultiClassScene(_Scene):
         h = self._object_height(p)
         return h * (p.aspect if isinstance(p, _Vehicle) else p.width_ratio)
 
-    def _spawn(self, inside: bool) -> None:  # noqa: D401 - overrides _Scene._spawn
+    def _spawn(self, inside: bool) -> None:
         """Add one object of the class most below its target (initial objects: a fixed shuffle)."""
         if getattr(self, "_spawn_queue", None):
             cls = self._spawn_queue.pop(0)
