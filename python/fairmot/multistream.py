@@ -143,7 +143,7 @@ class MultiStreamTracker:
         step = self.max_batch or len(items)
         detections = [d for start in range(0, len(items), step)
                       for d in self.detector.detect_batch([f for _, f in items[start:start + step]])]
-        results = {i: self._first.output(self.associations[i].update(d.boxes, d.scores, d.embeddings))
+        results = {i: self._first.output(self.associations[i].update(d))
                    for (i, _), d in zip(items, detections)}
         if isinstance(frames, Mapping):
             return results

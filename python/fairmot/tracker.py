@@ -16,7 +16,7 @@ from .io.mot import format_mot_lines
 from .io.sources import OFFICIAL_VIDEO_SIZE
 from .io.writer import VideoWriter
 from .tracking import JDETracker
-from .tracking.output import filter_tracks, output_tracks
+from .tracking.output import filter_tracks, output_tracks, select_classes
 from .tracking.types import Detections, Tracks
 from .validation import (ARCH, ASSOCIATION, DEVICE, DTYPE, IMG_SIZE, NON_NEGATIVE_NUMBER, POSITIVE_INT, POSITIVE_NUMBER,
                          SCORE_THRESHOLD, TRACK_BUFFER, check_optional, check_weights)
@@ -139,6 +139,16 @@ class Tracker:
         self.max_aspect_ratio = max_aspect_ratio
 
     @property
+    def num_classes(self) -> int:
+        """Object classes of the network (its heatmap channels; 1 for the official network)."""
+        return self.detector.num_classes
+
+    @property
+    def class_names(self) -> list[str] | None:
+        """The network's class names (checkpoint ``meta['classes']`` / ONNX metadata), or None."""
+        return self.detector.class_names
+
+    @property
     def frame_id(self) -> int:
         return self.association.frame_id
 
@@ -237,6 +247,12 @@ class TrackingRun:
             annotated frames (optional).
         source: a live source (:class:`fairmot.io.sources.LiveSource`) whose ``dropped`` count is shown
             in the progress bar (optional).
+        classes: report only tracks of these class indices (multi-class networks; after the
+            association, so ids are those of an unfiltered run), or None for every track.
+        class_column: write each track's class in column 8 of the result lines (1-based, see
+            :func:`fairmot.io.mot.format_mot_lines`); False: the official format.
+        class_names: display names of the classes for the drawn labels (``"<id> <name>"``), or
+            None: the id alone (the official drawing).
         lines: MOT Challenge result lines, frames numbered from 1.
         ids_seen: every track id reported so far.
         frames: frames tracked.
@@ -250,6 +266,9 @@ class TrackingRun:
     detections: Any = None
     counting: Any = None
     source: Any = None
+    classes: Any = None
+    class_column: bool = False
+    class_names: Any = None
     lines: list[str] = field(default_factory=list)
     ids_seen: set[int] = field(default_factory=set)
     frames: int = 0
@@ -271,7 +290,9 @@ class TrackingRun:
             tracks = self.tracker.associate(dets)
         self.elapsed += time.perf_counter() - t0
         self.frames += 1
-        self.lines.extend(format_mot_lines(self.frames, tracks))
+        if self.classes is not None:
+            tracks = select_classes(tracks, self.classes)
+        self.lines.extend(format_mot_lines(self.frames, tracks, class_column=self.class_column))
         self.ids_seen.update(int(i) for i in tracks.ids)
         if self.counting is not None:
             self.counting.update(tracks)
@@ -284,7 +305,8 @@ class TrackingRun:
             if self.trails is not None:
                 self.trails.update(tracks)
             fps = self.fps if self.elapsed > 0 else None
-            img = draw_tracks(frame_bgr, tracks, trails=self.trails, frame_index=self.frames, fps=fps, copy=False)
+            img = draw_tracks(frame_bgr, tracks, trails=self.trails, frame_index=self.frames, fps=fps, copy=False,
+                              class_names=self.class_names)
             if self.counting is not None:
                 img = draw_counts(img, self.counting.lines, self.counting.zones, copy=False)
             self.writer.write(img)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from ..config import TrackerConfig
+from .classes import add_class_options, class_run_options, output_filter_kwargs
 from .common import add_model_options
 from .counting import add_counting_options, counting_from_args, print_counts
 from .live import add_live_options, live_options_from_args
@@ -64,7 +65,8 @@ def _track_one(args: argparse.Namespace) -> int:
                                              assoc.get("association", TrackerConfig.association),
                                              assoc.get("low_thres", TrackerConfig.low_thres)))
     tracker = Tracker(args.weights, arch=args.arch, img_size=args.img_size, device=args.device, dtype=args.dtype,
-                      frame_rate=source.frame_rate, score_floor=floor, **assoc)
+                      frame_rate=source.frame_rate, score_floor=floor, **assoc, **output_filter_kwargs(args))
+    class_run_options(args, tracker.num_classes, tracker.class_names)  # a bad --classes fails before the run
     cache = open_cache_writer(args, source, tracker)
     logger.info("network on %s (%s), input %dx%d", tracker.detector.device, args.dtype, *tracker.detector.img_size)
 
@@ -78,7 +80,8 @@ def _track_one(args: argparse.Namespace) -> int:
         frames = bar
     counting = counting_from_args(args)
     run = TrackingRun(tracker, writer=writer, trails=TrackTrails() if args.trails else None, bar=bar,
-                      detections=cache, counting=counting, source=source if live else None)
+                      detections=cache, counting=counting, source=source if live else None,
+                      **class_run_options(args, tracker.num_classes, tracker.class_names))
     interrupted = False
     try:
         run.run(frames)
@@ -137,6 +140,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     track.add_argument("--output-txt", default="results.txt", metavar="PATH",
                        help="MOT Challenge result file (default: %(default)s)")
     track.add_argument("--trails", action="store_true", help="draw the past centres of each track in the video")
+    add_class_options(track)
     add_live_options(track)
     add_counting_options(track)
     track.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

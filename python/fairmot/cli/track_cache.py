@@ -95,7 +95,8 @@ def open_cache_writer(args: argparse.Namespace, source: Any, tracker: Any) -> An
     meta = {"sequence": sequence_name(str(args.source)), "source": os.fspath(args.source),
             "frame_rate": source.frame_rate, "frame_size": list(source.size), "score_floor": tracker.score_floor,
             "detector": {"weights": None if args.weights is None else os.fspath(args.weights), "arch": args.arch,
-                         "img_size": list(tracker.detector.img_size), "dtype": args.dtype, "K": tracker.detector.K},
+                         "img_size": list(tracker.detector.img_size), "dtype": args.dtype, "K": tracker.detector.K,
+                         "num_classes": tracker.num_classes, "class_names": tracker.class_names},
             "tracker": tracker.settings()}
     return DetectionCacheWriter(Path(args.save_detections), meta=meta)
 
@@ -110,7 +111,17 @@ def run_from_detections(args: argparse.Namespace) -> int:
     if args.save_detections:
         raise SystemExit("fairmot track: --save-detections and --from-detections exclude each other")
     cache = DetectionCache(args.from_detections)
+    from .classes import output_filter_kwargs
+
     overrides = {k: v for k, v in association_kwargs(args).items() if v is not None}
+    overrides.update(output_filter_kwargs(args))
+    recorded = cache.meta.get("detector") or {}
+    num_classes = recorded.get("num_classes", 1) if isinstance(recorded, dict) else 1
+    names = recorded.get("class_names") if isinstance(recorded, dict) else None
+    from .classes import class_run_options
+    from ..tracking.output import select_classes
+
+    classes = class_run_options(args, int(num_classes), names)
     tracks_per_frame = replay(cache, **overrides)
     writer = None
     frames: Any = [None] * len(cache)
@@ -126,12 +137,15 @@ def run_from_detections(args: argparse.Namespace) -> int:
     n = 0
     try:
         for n, (frame, tracks) in enumerate(zip(frames, tracks_per_frame), start=1):
-            lines.extend(format_mot_lines(n, tracks))
+            if classes["classes"] is not None:
+                tracks = select_classes(tracks, classes["classes"])
+            lines.extend(format_mot_lines(n, tracks, class_column=classes["class_column"]))
             ids.update(int(i) for i in tracks.ids)
             if writer is not None:
                 if trails is not None:
                     trails.update(tracks)
-                writer.write(draw_tracks(frame, tracks, trails=trails, frame_index=n, copy=False))
+                writer.write(draw_tracks(frame, tracks, trails=trails, frame_index=n, copy=False,
+                                         class_names=classes["class_names"]))
     finally:
         if writer is not None:
             writer.close()

@@ -122,6 +122,7 @@ class _Given:
 
 def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
     """Track ``sources`` into ``args.output_dir`` (this rank's share); returns the exit code."""
+    from .classes import class_run_options
     from ..io import OFFICIAL_VIDEO_SIZE, TrackTrails, VideoWriter, open_source, prefetch, write_mot_results
     from ..tracker import TrackingRun
 
@@ -145,12 +146,14 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
         return 0
     video_size = None if args.native_size else OFFICIAL_VIDEO_SIZE
     opened = {i: open_source(sources[i], video_size=video_size) for i in positions}
+    from .classes import output_filter_kwargs
     from .track_cache import association_kwargs
 
     if getattr(args, "save_detections", None) or getattr(args, "from_detections", None):
         raise ValueError("--save-detections / --from-detections take one source (run fairmot track once per source)")
     common = dict(arch=args.arch, img_size=args.img_size, device=device, dtype=args.dtype,
-                  **{k: v for k, v in association_kwargs(args).items() if v is not None})
+                  **{k: v for k, v in association_kwargs(args).items() if v is not None},
+                  **output_filter_kwargs(args))
     runs: dict[int, TrackingRun] = {}
     writers: dict[int, Any] = {}
     bars: dict[int, Any] = {}
@@ -173,7 +176,8 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
                 tracker = Tracker(network, frame_rate=opened[i].frame_rate, **common)
                 network = tracker.detector.model  # loaded once, shared by the next sources' trackers
                 runs[i] = TrackingRun(tracker, writer=writers[i], trails=TrackTrails() if args.trails else None,
-                                      bar=bars.get(i))
+                                      bar=bars.get(i), **class_run_options(args, tracker.num_classes,
+                                                                           tracker.class_names))
                 for frame in prefetch(opened[i]):
                     runs[i].step(frame)
                     if i in bars:
@@ -200,6 +204,7 @@ def run_many(args: argparse.Namespace, sources: Sequence[str]) -> int:
 
 def _run_batched(args, positions, opened, common, runs, writers, bars, prefetch, TrackTrails, TrackingRun) -> None:
     """Every source through one MultiStreamTracker; a source that ends leaves the batch."""
+    from .classes import class_run_options
     from ..multistream import MultiStreamTracker
 
     mt = MultiStreamTracker(args.weights, streams=len(positions),
@@ -207,7 +212,8 @@ def _run_batched(args, positions, opened, common, runs, writers, bars, prefetch,
     given = {i: _Given() for i in positions}
     for i in positions:
         runs[i] = TrackingRun(given[i], writer=writers[i], trails=TrackTrails() if args.trails else None,
-                              bar=bars.get(i))
+                              bar=bars.get(i), **class_run_options(args, mt.detector.num_classes,
+                                                                   mt.detector.class_names))
     iters = {s: iter(prefetch(opened[i])) for s, i in enumerate(positions)}
     while iters:
         frames = {}

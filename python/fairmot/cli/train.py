@@ -36,7 +36,8 @@ def register(subparsers: Any) -> None:
                     "with fairmot track --weights. Multi-process: torchrun --nproc_per_node N -m fairmot train ...")
     p.add_argument("--data", required=True, metavar="CONFIG.json",
                    help='dataset config JSON: {"root": ROOT, "train": {name: list file}} (see fairmot synth, '
-                        'fairmot convert-labels)')
+                        'fairmot convert-labels); with "classes": [name, ...] a multi-class network is trained '
+                        '(docs/multiclass.md)')
     add_model_options(p, ("arch", "img_size", "device"), img_size_default=DEFAULT_IMG_SIZE, help_overrides={
         "arch": MODEL_OPTION_HELP["arch"].replace("the checkpoint", "the --load-model checkpoint"),
         "img_size": "training input size WxH, multiples of 32 (default: 1088x608)"})

@@ -62,6 +62,10 @@ def load_data_config(path: str | os.PathLike[str]) -> dict[str, Any]:
     relative to the directory holding the JSON file. A ``train`` list file found in neither place is an
     error (``root`` is not checked: list files may hold absolute image paths).
 
+    ``"classes"`` (optional, multi-class training, issue 17): the class names, a list of unique
+    strings without commas, in label order: class ``c`` of the label files is ``classes[c]``
+    (e.g. ``["person", "cyclist", "car"]``); absent: one class, the official behaviour.
+
     Returns a new dict: ``{"root": str, "train": {name: str path}, ...other keys}`` (config order kept).
     Raises ValueError for a malformed config or a missing list file, OSError if the JSON can't be read.
     """
@@ -91,6 +95,13 @@ def load_data_config(path: str | os.PathLike[str]) -> dict[str, Any]:
                              f"(looked in the working directory and in {base})")
         resolved[name] = found
     out["train"] = resolved
+    if cfg.get("classes") is not None:
+        from ..models.classes import check_class_names
+
+        try:
+            out["classes"] = check_class_names(cfg["classes"], source=f"{path}: 'classes'")
+        except TypeError as exc:
+            raise ValueError(str(exc)) from None
     return out
 
 
@@ -152,13 +163,19 @@ class JDEDataset(_TorchDataset):
         down_ratio: input / output map stride (4).
         max_objs: K, target slots per image (500).
         ltrb: ``wh`` targets as (left, top, right, bottom) (True) or (w, h).
-        num_classes: heatmap channels (1).
+        num_classes: heatmap channels (1). With more than one class, identities are numbered per
+            class (MC-FairMOT): each class has its own identity range over the datasets
+            (``nIDs[c]``), labels keep their class, and the targets gain ``cls`` (the class of each
+            slot), so that each class has its own identity classifier in training.
         seed: base seed of the per-sample generators; None: fresh OS entropy at every call.
 
     Attributes: ``nID`` (identity classes: sum of ``tid_num`` + 1, as the official code),
     ``tid_num`` / ``tid_start_index`` (per-dataset identity count = max id + 1 and offset),
     ``img_files`` / ``label_files`` (``{name: [paths]}``), ``img_size`` (W, H), ``out_size`` (W, H)
-    of the output maps, ``epoch``.
+    of the output maps, ``epoch``. Per class ``c`` (any ``num_classes``): ``tid_num_per_class[name][c]``
+    (max id of class c in that dataset + 1), ``tid_start_per_class[name][c]`` (offset of that range)
+    and ``nIDs[c]`` (identity classes of class c: sum + 1, the official count applied per class);
+    with one class ``nIDs == [nID]``.
 
     Label files: ``label_path_for`` is applied to the list-file line before it is joined to ``root``
     (the official code applies it to the joined path, which breaks when ``root`` itself contains
@@ -172,7 +189,9 @@ class JDEDataset(_TorchDataset):
 
     Each item is a dict of torch tensors: ``input`` (3, H, W) float32 RGB in [0, 1] (no mean/std),
     ``hm`` (C, H/r, W/r) float32, ``reg_mask`` (K,) uint8, ``ind`` (K,) int64, ``wh`` (K, 4|2)
-    float32, ``reg`` (K, 2) float32, ``ids`` (K,) int64 (identity class, -1 = none; 0 in unused slots).
+    float32, ``reg`` (K, 2) float32, ``ids`` (K,) int64 (identity class, -1 = none; 0 in unused slots;
+    numbered within the object's class when ``num_classes > 1``), and with ``num_classes > 1``
+    ``cls`` (K,) int64 (class of each slot).
     All shapes are fixed, so ``torch.utils.data.default_collate`` batches them.
     """
 
@@ -211,12 +230,16 @@ class JDEDataset(_TorchDataset):
         self.num_classes = int(num_classes)
         self.seed = None if seed is None else int(seed)
         self.epoch = 0
+        #: class names (from the data config's ``classes``; None: not named)
+        self.class_names: list[str] | None = None
 
         self.img_files: dict[str, list[str]] = {}
         self.label_files: dict[str, list[str]] = {}
         self.tid_num: dict[str, int] = {}
         self.tid_start_index: dict[str, int] = {}
         self._labels: dict[str, list[np.ndarray]] = {}
+        self.tid_num_per_class: dict[str, list[int]] = {}
+        self.tid_start_per_class: dict[str, list[int]] = {}
         for name, list_file in list_files.items():
             lines = _read_list_file(list_file)
             self.img_files[name] = [os.path.join(self.root, x) for x in lines]
@@ -228,6 +251,13 @@ class JDEDataset(_TorchDataset):
                 if len(lab):
                     max_index = max(max_index, int(lab[:, 1].max()))
             self.tid_num[name] = max_index + 1
+            per_class = [-1] * self.num_classes
+            for lab in labels:  # labels of other classes fail later, in build_targets
+                for c in range(self.num_classes):
+                    of_c = lab[lab[:, 0] == c, 1]
+                    if of_c.size:
+                        per_class[c] = max(per_class[c], int(of_c.max()))
+            self.tid_num_per_class[name] = [m + 1 for m in per_class]
             n_missing = sum(not os.path.isfile(p) for p in self.label_files[name])
             logger.info("dataset %s: %d images, %d identities%s", name, len(lines), self.tid_num[name],
                         f", {n_missing} without label file" if n_missing else "")
@@ -237,6 +267,11 @@ class JDEDataset(_TorchDataset):
             self.tid_start_index[name] = last_index
             last_index += count
         self.nID = int(last_index + 1)
+        totals = [0] * self.num_classes
+        for name, counts in self.tid_num_per_class.items():
+            self.tid_start_per_class[name] = list(totals)
+            totals = [t + n for t, n in zip(totals, counts)]
+        self.nIDs: list[int] = [int(t + 1) for t in totals]
 
         self._names = list(self.img_files)
         self._counts = [len(self.img_files[n]) for n in self._names]
@@ -246,9 +281,20 @@ class JDEDataset(_TorchDataset):
 
     @classmethod
     def from_config(cls, json_path: str | os.PathLike[str], **kwargs: Any) -> JDEDataset:
-        """Build from an official config JSON (``root`` + ``train``; see ``load_data_config``)."""
+        """Build from an official config JSON (``root`` + ``train``; see ``load_data_config``).
+
+        A config naming ``classes`` sets ``num_classes`` to their count (an explicit ``num_classes``
+        must agree) and the dataset's ``class_names``."""
         cfg = load_data_config(json_path)
-        return cls(cfg["root"], cfg["train"], **kwargs)
+        names = cfg.get("classes")
+        if names is not None:
+            given = kwargs.get("num_classes")
+            if given is not None and given != len(names):
+                raise ValueError(f"{json_path}: names {len(names)} classes but num_classes={given}")
+            kwargs["num_classes"] = len(names)
+        ds = cls(cfg["root"], cfg["train"], **kwargs)
+        ds.class_names = names
+        return ds
 
     def __len__(self) -> int:
         return self._total
@@ -276,7 +322,11 @@ class JDEDataset(_TorchDataset):
         name, local = self.locate(index)
         lab = self._labels[name][local].copy()
         has_id = lab[:, 1] > -1
-        lab[has_id, 1] += self.tid_start_index[name]
+        if self.num_classes == 1:
+            lab[has_id, 1] += self.tid_start_index[name]
+        else:  # identities numbered within each class
+            for c, start in enumerate(self.tid_start_per_class[name]):
+                lab[has_id & (lab[:, 0] == c), 1] += start
         return lab
 
     def load_sample(self, index: int) -> tuple[np.ndarray, np.ndarray]:

@@ -105,7 +105,9 @@ def build_targets(labels: np.ndarray, out_w: int, out_h: int, num_classes: int =
         ``wh`` (max_objs, 4 or 2) float32 — box extent in output pixels;
         ``reg`` (max_objs, 2) float32 — sub-pixel offset of the centre;
         ``ids`` (max_objs,) int64 — identity (-1: no identity). Slots that are not filled stay 0,
-        like the official ``np.zeros`` initialisation (they are masked out by ``reg_mask``).
+        like the official ``np.zeros`` initialisation (they are masked out by ``reg_mask``);
+        ``cls`` (max_objs,) int64 — class of each filled slot (0 elsewhere), only when
+        ``num_classes > 1`` (the single-class targets are exactly the official ones).
 
     Object k uses slot k, so a skipped object (w <= 0 or h <= 0) leaves a hole. The box is scaled to
     output units, the amodal (unclipped) box is kept for ``wh``, and only the centre is clipped to
@@ -113,6 +115,8 @@ def build_targets(labels: np.ndarray, out_w: int, out_h: int, num_classes: int =
     """
     if out_w <= 0 or out_h <= 0:
         raise ValueError(f"build_targets: output size must be positive, got {out_w}x{out_h}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"build_targets: num_classes must be a positive int, got {num_classes!r}")
     if max_objs < 0:
         raise ValueError(f"build_targets: max_objs must be >= 0, got {max_objs}")
     lab = np.asarray(labels, dtype=np.float32)
@@ -129,6 +133,7 @@ def build_targets(labels: np.ndarray, out_w: int, out_h: int, num_classes: int =
     ind = np.zeros((max_objs,), dtype=np.int64)
     reg_mask = np.zeros((max_objs,), dtype=np.uint8)
     ids = np.zeros((max_objs,), dtype=np.int64)
+    cls = np.zeros((max_objs,), dtype=np.int64)
 
     scale = np.array([out_w, out_h, out_w, out_h], dtype=np.float32)
     for k in range(min(lab.shape[0], max_objs)):
@@ -156,4 +161,8 @@ def build_targets(labels: np.ndarray, out_w: int, out_h: int, num_classes: int =
         reg[k] = ct - ct_int
         reg_mask[k] = 1
         ids[k] = int(lab[k, 1])
-    return {"hm": hm, "reg_mask": reg_mask, "ind": ind, "wh": wh, "reg": reg, "ids": ids}
+        cls[k] = cls_id
+    out = {"hm": hm, "reg_mask": reg_mask, "ind": ind, "wh": wh, "reg": reg, "ids": ids}
+    if num_classes > 1:
+        out["cls"] = cls
+    return out

@@ -4,7 +4,9 @@
 before association (docs/official_behaviour.md §2, §3), as :class:`fairmot.tracking.Detections`:
 boxes (N, 4) float32 ``x1, y1, x2, y2`` in frame pixels,
 scores (N,) float32, embeddings (N, D) float32 L2-normalised, for the N decoded centres with
-``score > conf_thres`` (in decode order). Only the K decoded rows leave the device.
+``score > conf_thres`` (in decode order), and class_ids (N,) int64: the heatmap channel of each
+centre (all 0 for the official single-class network; K centres are taken over all classes'
+peaks together, see :func:`fairmot.ops.heatmap_topk`). Only the K decoded rows leave the device.
 """
 from __future__ import annotations
 
@@ -96,6 +98,13 @@ class Detector:
         if ltrb is None:
             ltrb = self._wh_channels() == 4
         self.ltrb = ltrb
+        from ..models.classes import class_names_of, num_classes_of
+
+        net = model if self.backend is None else self.backend
+        #: number of object classes C (the heatmap head's channels; 1 for the official network)
+        self.num_classes = num_classes_of(net)
+        #: class names (a checkpoint's ``meta['classes']`` / the ONNX file's metadata), or None
+        self.class_names = class_names_of(net)
 
     def _init_backend(self, backend: Any, dtype: torch.dtype) -> None:
         """Set up a non-torch network backend (see the class docstring)."""
@@ -210,7 +219,8 @@ class Detector:
             boxes = map_to_frame(dets[b, :, :4], frame_wh, self.img_size)
             scores = dets[b, :, 4]
             keep = scores > np.float32(self.conf_thres)
-            result.append(Detections(boxes[keep], scores[keep], emb[b][keep]))
+            class_ids = dets[b, :, 5][keep].astype(np.int64)  # small exact integers in float32
+            result.append(Detections(boxes[keep], scores[keep], emb[b][keep], class_ids=class_ids))
         return result
 
 

@@ -89,6 +89,8 @@ class OnnxModel:
         input_name, input_dtype: the graph input and its numpy dtype (float16 models take
             float16; calls cast for you).
         img_size: (width, height) the file was exported for, or None if its H and W are symbolic.
+        class_names: the class names recorded at export (metadata ``fairmot.classes``), or None; the
+            number of classes is ``heads['hm']`` (the heatmap channels).
 
     Raises:
         ImportError: onnxruntime missing. FileNotFoundError: no such file.
@@ -143,6 +145,15 @@ class OnnxModel:
         for o in outputs:
             ch = o.shape[1] if len(o.shape) == 4 and isinstance(o.shape[1], int) else declared.get(o.name, 0)
             self.heads[o.name] = int(ch)
+        self.class_names: list[str] | None = None
+        if "fairmot.classes" in meta:
+            from ..models.classes import check_class_names
+
+            try:
+                self.class_names = check_class_names(json.loads(meta["fairmot.classes"]), self.heads.get("hm"),
+                                                     f"{self.path}: metadata fairmot.classes")
+            except (ValueError, TypeError) as exc:
+                logger.warning("%s: class names ignored (%s)", self.path, exc)
         missing = [k for k in ("hm", "wh", "id") if k not in self.heads]
         if missing:
             raise ValueError(f"{self.path}: not a FairMOT network: outputs {self.output_names} lack {missing}")

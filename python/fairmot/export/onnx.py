@@ -43,6 +43,8 @@ META_IMG_SIZE = "fairmot.img_size"
 META_HEADS = "fairmot.heads"
 META_VERSION = "fairmot.version"
 META_INPUT = "fairmot.input"
+#: JSON list of class names (written when the network has them: multi-class checkpoints of ``fairmot train``).
+META_CLASSES = "fairmot.classes"
 
 ModelSource = Union[None, str, "os.PathLike[str]", "torch.nn.Module"]
 
@@ -270,8 +272,10 @@ def export_onnx(
 
     Returns:
         the path written. The graph's input is ``image`` (N x 3 x H x W) and its outputs are
-        the heads, named after them, as ``forward`` returns them. Metadata properties record
-        the input size, the heads and their channels, and the fairmot version.
+        the heads, named after them, as ``forward`` returns them (``hm`` has one channel per
+        class: C for a multi-class network). Metadata properties record the input size, the heads
+        and their channels, the class names when the network has them (``fairmot.classes``, a
+        JSON list) and the fairmot version.
 
     Raises:
         FileNotFoundError: the checkpoint (or the built-in model) does not exist.
@@ -331,6 +335,11 @@ def export_onnx(
         META_HEADS: json.dumps(channels),
         META_INPUT: described,
     }
+    from ..models.classes import class_names_of
+
+    class_names = class_names_of(net)
+    if class_names is not None:
+        meta[META_CLASSES] = json.dumps(list(class_names))
     for key, value in meta.items():
         prop = model.metadata_props.add()
         prop.key, prop.value = key, value

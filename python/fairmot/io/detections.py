@@ -9,6 +9,9 @@
                                  boxes      (N, 4) float32  x1, y1, x2, y2 in frame pixels
                                  scores     (N,)   float32
                                  embeddings (N, D) float32  L2-normalised
+                                 class_ids  (N,)   int64    class of each detection (caches
+                                                            written before multi-class support
+                                                            have none: read as class 0)
     DIR/chunk-000001.npz       frames 501 ... 1000, ...
 
 The arrays are the exact float32 values the detector produced (zlib compression, no rounding), so
@@ -31,7 +34,7 @@ import numpy as np
 
 from .._io import atomic_open
 
-__all__ = ["DetectionCacheWriter", "DetectionCache", "FORMAT", "FORMAT_VERSION", "MANIFEST", "open_detections",
+__all__ = ["DetectionCacheWriter", "DetectionCache", "CachedFrame", "FORMAT", "FORMAT_VERSION", "MANIFEST", "open_detections",
            "find_detection_caches"]
 
 logger = logging.getLogger(__name__)
@@ -45,6 +48,40 @@ CHUNK_FRAMES = 500
 
 def _chunk_name(index: int) -> str:
     return f"chunk-{index:06d}.npz"
+
+
+class CachedFrame(tuple):
+    """One cached frame: a ``(boxes, scores, embeddings)`` tuple (so ``b, s, e = frame`` keeps
+    working) with the detections' classes as the attribute ``class_ids`` ((N,) int64, or None for
+    caches written without them)."""
+
+    class_ids: np.ndarray | None
+
+    def __new__(cls, boxes: np.ndarray, scores: np.ndarray, embeddings: np.ndarray,
+                class_ids: np.ndarray | None = None) -> "CachedFrame":
+        self = super().__new__(cls, (boxes, scores, embeddings))
+        self.class_ids = class_ids
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickling (fairmot tune sends frames to worker processes)
+        return (CachedFrame, (self[0], self[1], self[2], self.class_ids))
+
+    def detections(self) -> Any:
+        """This frame as a :class:`fairmot.tracking.Detections` (validated, class ids included)."""
+        from ..tracking.types import Detections
+
+        return Detections(self[0], self[1], self[2], class_ids=self.class_ids)
+
+
+def _check_class_ids(value: Any, n: int) -> np.ndarray:
+    a = np.asarray(value)
+    if a.dtype == bool or not np.issubdtype(a.dtype, np.integer):
+        raise TypeError(f"class_ids must hold integers, got {a.dtype}")
+    if a.shape != (n,):
+        raise ValueError(f"class_ids must be ({n},), got {a.shape}")
+    if n and int(a.min()) < 0:
+        raise ValueError(f"class_ids must be non-negative, got {int(a.min())}")
+    return a.astype(np.int64)
 
 
 def _check_frame(boxes: Any, scores: Any, embeddings: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -82,7 +119,7 @@ class DetectionCacheWriter:
     frames: int = 0
     dim: int | None = None
     _chunks: list[dict[str, int]] = field(default_factory=list)
-    _pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    _pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -95,18 +132,21 @@ class DetectionCacheWriter:
             old.unlink()
         json.dumps(dict(self.meta))  # fail now, not after the run, on settings JSON cannot hold
 
-    def add(self, boxes: Any, scores: np.ndarray | None = None, embeddings: np.ndarray | None = None) -> None:
-        """Append the next frame's detections: float32 boxes (N, 4), scores (N,), embeddings (N, D),
-        or one :class:`fairmot.tracking.Detections` (copied)."""
+    def add(self, boxes: Any, scores: np.ndarray | None = None, embeddings: np.ndarray | None = None,
+            class_ids: np.ndarray | None = None) -> None:
+        """Append the next frame's detections: float32 boxes (N, 4), scores (N,), embeddings (N, D)
+        and optionally integer class_ids (N,) (None: class 0), or one
+        :class:`fairmot.tracking.Detections` (copied, its class ids included)."""
         if scores is None and embeddings is None and hasattr(boxes, "embeddings"):
-            boxes, scores, embeddings = boxes.boxes, boxes.scores, boxes.embeddings
+            boxes, scores, embeddings, class_ids = boxes.boxes, boxes.scores, boxes.embeddings, boxes.class_ids
         b, s, e = _check_frame(boxes, scores, embeddings)
+        c = None if class_ids is None else _check_class_ids(class_ids, b.shape[0]).copy()
         if b.shape[0]:
             if self.dim is None:
                 self.dim = int(e.shape[1])
             elif e.shape[1] != self.dim:
                 raise ValueError(f"embedding size changed from {self.dim} to {e.shape[1]} at frame {self.frames + 1}")
-        self._pending.append((b.copy(), s.copy(), e.copy()))
+        self._pending.append((b.copy(), s.copy(), e.copy(), c))
         self.frames += 1
         if len(self._pending) >= self.chunk_frames:
             self._flush()
@@ -120,9 +160,13 @@ class DetectionCacheWriter:
         scores = np.concatenate([p[1] for p in self._pending]) if counts.sum() else np.zeros(0, np.float32)
         emb = (np.concatenate([p[2] for p in self._pending if p[2].shape[0]]) if counts.sum()
                else np.zeros((0, dim), np.float32))
+        arrays = {"counts": counts, "boxes": boxes, "scores": scores, "embeddings": emb}
+        if any(p[3] is not None for p in self._pending):  # a frame without class ids is class 0
+            arrays["class_ids"] = (np.concatenate([p[3] if p[3] is not None else np.zeros(p[0].shape[0], np.int64)
+                                                   for p in self._pending]) if counts.sum() else np.zeros(0, np.int64))
         name = _chunk_name(len(self._chunks))
         with atomic_open(self.path / name, "wb") as f:
-            np.savez_compressed(f, counts=counts, boxes=boxes, scores=scores, embeddings=emb)
+            np.savez_compressed(f, **arrays)
         self._chunks.append({"file": name, "frames": int(counts.size), "detections": int(counts.sum())})
         self._pending = []
         self._write_manifest()
@@ -149,8 +193,10 @@ class DetectionCacheWriter:
 class DetectionCache:
     """A detection cache folder written by :class:`DetectionCacheWriter` (``fairmot track --save-detections``).
 
-    ``len(cache)`` is the number of frames; iterating yields ``(boxes, scores, embeddings)`` per frame
-    (float32 (N, 4) x1, y1, x2, y2 pixels; (N,); (N, D)); ``cache.meta`` is the manifest.
+    ``len(cache)`` is the number of frames; iterating yields a :class:`CachedFrame` per frame: the tuple
+    ``(boxes, scores, embeddings)`` (float32 (N, 4) x1, y1, x2, y2 pixels; (N,); (N, D)) with the
+    attribute ``class_ids`` ((N,) int64, None for chunks written without classes: class 0);
+    ``cache.meta`` is the manifest.
 
     Raises:
         FileNotFoundError: no manifest in the folder. ValueError: not a detection cache, an unknown
@@ -223,6 +269,8 @@ class DetectionCache:
         try:
             with np.load(file, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in ("counts", "boxes", "scores", "embeddings")}
+                if "class_ids" in z.files:
+                    arrays["class_ids"] = z["class_ids"]
         except FileNotFoundError:
             raise FileNotFoundError(f"detection cache chunk missing: {file}") from None
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
@@ -233,19 +281,24 @@ class DetectionCache:
               and (counts >= 0).all() and boxes.dtype == np.float32 and boxes.shape == (n, 4)
               and scores.dtype == np.float32 and scores.shape == (n,) and emb.dtype == np.float32
               and emb.ndim == 2 and emb.shape[0] == n)
+        cls = arrays.get("class_ids")
+        if cls is not None:
+            ok = ok and cls.dtype == np.int64 and cls.shape == (n,) and bool((cls >= 0).all())
         if not ok:
             raise ValueError(f"{file}: detection cache chunk does not match its manifest entry")
         return arrays
 
-    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def __iter__(self) -> Iterator[CachedFrame]:
         for chunk in self.meta["chunks"]:
             a = self._load_chunk(chunk)
+            cls = a.get("class_ids")
             start = 0
             for c in a["counts"].tolist():
-                yield (a["boxes"][start:start + c], a["scores"][start:start + c], a["embeddings"][start:start + c])
+                yield CachedFrame(a["boxes"][start:start + c], a["scores"][start:start + c],
+                                  a["embeddings"][start:start + c], None if cls is None else cls[start:start + c])
                 start += c
 
-    def frames(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def frames(self) -> list[CachedFrame]:
         """Every frame's detections in a list (loads the whole cache)."""
         return list(self)
 

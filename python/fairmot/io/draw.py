@@ -51,7 +51,8 @@ class TrackTrails(dict):
 
 
 def draw_tracks(frame: np.ndarray, tracks: Any, trails: Mapping[int, Sequence[tuple[float, float]]] | None = None,
-                frame_index: int | None = None, fps: float | None = None, copy: bool = True) -> np.ndarray:
+                frame_index: int | None = None, fps: float | None = None, copy: bool = True,
+                class_names: Sequence[str] | None = None) -> np.ndarray:
     """Draw tracks on a BGR frame, official ``plot_tracking`` style.
 
     Args:
@@ -61,6 +62,9 @@ def draw_tracks(frame: np.ndarray, tracks: Any, trails: Mapping[int, Sequence[tu
             as polylines in the id's colour.
         frame_index, fps: optional header text ("frame: N  fps: F  num: M").
         copy: draw on a copy (default) or in place.
+        class_names: display name of each class index (multi-class networks): labels then read
+            ``"<id> <class name>"`` for tracks with ``class_ids``. None (default): the id alone, as
+            the official drawing.
 
     Returns the annotated image (same shape and dtype as ``frame``).
     """
@@ -79,7 +83,9 @@ def draw_tracks(frame: np.ndarray, tracks: Any, trails: Mapping[int, Sequence[tu
                 continue
             poly = np.round(np.asarray(list(pts), dtype=np.float64)).astype(np.int32).reshape(-1, 1, 2)
             cv2.polylines(img, [poly], False, id_color(tid), thickness, cv2.LINE_AA)
-    for tid, (x, y, w, h) in zip(ids.tolist(), tlwh.tolist()):
+    cls = getattr(tracks, "class_ids", None) if class_names is not None else None
+    cls_list = np.asarray(cls).reshape(-1).tolist() if cls is not None else [None] * len(ids)
+    for tid, (x, y, w, h), c in zip(ids.tolist(), tlwh.tolist(), cls_list):
         if not all(math.isfinite(v) for v in (x, y, w, h)):
             continue
         color = id_color(tid)
@@ -87,6 +93,8 @@ def draw_tracks(frame: np.ndarray, tracks: Any, trails: Mapping[int, Sequence[tu
         p2 = (int(round(x + w)), int(round(y + h)))
         cv2.rectangle(img, p1, p2, color, thickness)
         label = str(int(tid))
+        if c is not None:
+            label += " " + (class_names[int(c)] if 0 <= int(c) < len(class_names) else str(int(c)))
         (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_PLAIN, font_scale * 2, thickness)
         ty = max(p1[1], th + 2)
         cv2.rectangle(img, (p1[0], ty - th - 2), (p1[0] + tw + 2, ty + base - 2), color, -1)
@@ -114,6 +122,9 @@ def draw_counts(frame: np.ndarray, lines: Sequence[Any] = (), zones: Sequence[An
             the positive side, and ``name in/out``.
         zones: :class:`fairmot.ZoneCounter` s: the polygon (cyan) and ``name occupancy/total``.
         copy: draw on a copy (default) or in place.
+        class_names: display name of each class index (multi-class networks): labels then read
+            ``"<id> <class name>"`` for tracks with ``class_ids``. None (default): the id alone, as
+            the official drawing.
 
     Returns the annotated image.
     """

@@ -337,15 +337,25 @@ def ids_tlwh(tracks: Any) -> tuple[np.ndarray, np.ndarray]:
     return ids, tlwh
 
 
-def format_mot_lines(frame_index: int, tracks: Any) -> list[str]:
+def format_mot_lines(frame_index: int, tracks: Any, class_column: bool = False) -> list[str]:
     """MOT Challenge lines ``frame,id,x1,y1,w,h,1,-1,-1,-1`` of one frame (official ``track.py``).
 
     ``frame_index`` is 1-based; coordinates are printed as Python floats (full ``repr`` precision,
     as the official writer prints float64); the 7th column is the constant 1. Lines carry no
     newline. An empty frame gives no lines.
+
+    ``class_column=True`` (multi-class networks, docs/multiclass.md) writes each track's class in
+    the 8th column, 1-based as the MOT Challenge and VisDrone ground truth number classes
+    (network class ``c`` -> ``c + 1``; tracks without class ids: 1):
+    ``frame,id,x1,y1,w,h,1,class,-1,-1``.
     """
     frame = int(frame_index)
     ids, tlwh = ids_tlwh(tracks)
+    if class_column:
+        cls = getattr(tracks, "class_ids", None)
+        cls = np.zeros(ids.shape[0], np.int64) if cls is None else np.asarray(cls, np.int64).reshape(-1)
+        return [f"{frame},{int(tid)},{float(x1)},{float(y1)},{float(w)},{float(h)},1,{int(c) + 1},-1,-1"
+                for tid, (x1, y1, w, h), c in zip(ids.tolist(), tlwh.tolist(), cls.tolist())]
     return [f"{frame},{int(tid)},{float(x1)},{float(y1)},{float(w)},{float(h)},1,-1,-1,-1"
             for tid, (x1, y1, w, h) in zip(ids.tolist(), tlwh.tolist())]
 

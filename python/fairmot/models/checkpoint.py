@@ -44,6 +44,7 @@ from torch import Tensor, nn
 from .._io import atomic_open
 from ..weights import is_builtin, resolve_legacy_builtin, warn_builtin
 from .checkpoint_checks import check_tensors, code_in_pickle
+from .classes import check_class_names
 from .dla_seg import infer_channels
 from .factory import DEFAULT_HEAD_CONV, build_model, normalize_arch
 from .heads import DEFAULT_HEADS
@@ -454,7 +455,10 @@ def load_model(
     Returns:
         the model, in **eval mode**, with ``model.load_report`` (:class:`LoadReport`) describing
         what was loaded and what was skipped (``report.skipped``, ``report.ok``) and
-        ``model.checkpoint_meta`` (the file's ``meta`` dict, e.g. ``img_size``; empty for official files).
+        ``model.checkpoint_meta`` (the file's ``meta`` dict, e.g. ``img_size``; empty for official files),
+        ``model.num_classes`` (the ``hm`` head's output channels: 1 for official files) and
+        ``model.class_names`` (``meta['classes']``, checked to name ``num_classes`` classes; None
+        when the file has none).
 
     Raises:
         FileNotFoundError: the path does not exist.
@@ -488,6 +492,9 @@ def load_model(
     heads = dict(heads)
     if head_conv is None:
         head_conv = file_head_conv if file_head_conv is not None else family.default_head_conv
+    num_classes = int(heads.get("hm", 1))
+    class_names = (check_class_names(meta["classes"], num_classes, f"{src}: meta['classes']")
+                   if meta.get("classes") is not None else None)
     skeleton = check_layout(arch, channels, heads if heads_from_file else None,
                             head_conv if head_conv_from_file else None, src,
                             build_heads=heads, build_head_conv=head_conv)
@@ -534,6 +541,8 @@ def load_model(
     model.eval()
     model.load_report = report
     model.checkpoint_meta = meta
+    model.num_classes = num_classes
+    model.class_names = class_names
     if is_builtin(path_or_state, meta):
         warn_builtin()  # synthetic-only: say so, once per load (fairmot demo suppresses it)
     return model

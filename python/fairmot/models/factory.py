@@ -13,6 +13,7 @@ from . import dla_seg as _dla_seg  # noqa: F401  (registers dla34, dla34_tiny)
 from . import hrnet as _hrnet  # noqa: F401  (registers hrnet_18, hrnet_32)
 from . import resnet_dcn as _resnet_dcn  # noqa: F401  (registers resdcn_*, resfpndcn_*)
 from .dla_seg import ARCH_CHANNELS
+from .classes import check_num_classes
 from .heads import DEFAULT_HEAD_CONV, DEFAULT_HEADS
 from .registry import all_names, canonical_name
 
@@ -33,7 +34,7 @@ def normalize_arch(arch: str) -> str:
 
 
 def build_model(arch: str = "dla34", heads: Mapping[str, int] | None = None, head_conv: int = DEFAULT_HEAD_CONV,
-                channels: Sequence[int] | None = None) -> nn.Module:
+                channels: Sequence[int] | None = None, num_classes: int | None = None) -> nn.Module:
     """Build a freshly initialised FairMOT network (no ImageNet weights, no ``base.fc``).
 
     Args:
@@ -48,13 +49,23 @@ def build_model(arch: str = "dla34", heads: Mapping[str, int] | None = None, hea
         channels: backbone widths, for architectures with configurable widths (DLA: levels 0..5,
             six positive ints; default: the arch's, :data:`ARCH_CHANNELS`). Checkpoint loading
             passes the widths found in the file.
+        num_classes: number of object classes C (MC-FairMOT design): the ``hm`` head gets C channels,
+            one heatmap per class; the box, offset and identity heads stay shared. None (default):
+            ``heads['hm']`` (1 with the default heads, the official single-class network). A value
+            that contradicts an explicit ``heads['hm']`` is a ``ValueError``.
 
     Returns:
         an ``nn.Module`` (train mode) whose ``forward(x)`` maps ``N x 3 x H x W`` (H, W multiples of
         32) to ``{head: N x C x H/4 x W/4}`` raw outputs.
     """
     name, family = canonical_name(arch)
+    explicit_hm = None if heads is None else heads.get("hm")
     heads = dict(DEFAULT_HEADS if heads is None else heads)
+    if num_classes is not None:
+        num_classes = check_num_classes(num_classes)
+        if explicit_hm is not None and explicit_hm != num_classes:
+            raise ValueError(f"num_classes={num_classes} contradicts heads['hm']={explicit_hm}")
+        heads["hm"] = num_classes
     if head_conv is None or head_conv < 0:
         head_conv = DEFAULT_HEAD_CONV
     widths: tuple[int, ...] | None = None

@@ -14,7 +14,7 @@ import numpy as np
 from ..config import TrackerConfig
 from .types import Tracks
 
-__all__ = ["filter_tracks", "output_tracks"]
+__all__ = ["filter_tracks", "output_tracks", "select_classes"]
 
 
 def filter_tracks(ids: np.ndarray, tlwh: np.ndarray, scores: np.ndarray,
@@ -41,3 +41,13 @@ def output_tracks(res: Any, min_box_area: float | None = TrackerConfig.min_box_a
                          -np.inf if min_box_area is None else min_box_area,
                          np.inf if max_aspect_ratio is None else max_aspect_ratio, res.det_index,
                          getattr(res, "class_ids", None))
+
+
+def select_classes(tracks: Tracks, classes: Any) -> Tracks:
+    """The tracks whose class is one of ``classes`` (an iterable of class indices); tracks without
+    class ids are class 0. A selection applied to the output, after the association: the tracker
+    still follows every class, so track ids are those of an unfiltered run (with gaps where other
+    classes' tracks were left out)."""
+    keep_classes = np.asarray(sorted({int(c) for c in classes}), dtype=np.int64)
+    cls = tracks.class_ids if tracks.class_ids is not None else np.zeros(len(tracks), np.int64)
+    return tracks.select(np.isin(cls, keep_classes))

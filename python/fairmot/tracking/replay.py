@@ -68,7 +68,8 @@ def replay(detections: Any, *, conf_thres: float = _UNSET, track_buffer: int = _
         detections: a detection cache folder (``fairmot track --save-detections``), a
             :class:`fairmot.io.detections.DetectionCache`, or any iterable of frames, each a
             :class:`~fairmot.tracking.Detections` or a ``(boxes (N, 4) x1 y1 x2 y2 px, scores (N,),
-            embeddings (N, D))`` tuple.
+            embeddings (N, D))`` tuple (a cache's frames also carry their ``class_ids``, which
+            the association uses: tracks never change class).
         conf_thres, track_buffer, frame_rate, association, match_thres, low_thres, iou_thres,
             unconfirmed_thres: as :class:`~fairmot.tracking.JDETracker`. A setting left out is the
             one the cache recorded (the run that wrote it), else the official default; ``frame_rate``
@@ -117,7 +118,7 @@ def _run(tracker: JDETracker, frames: Iterable[Any], min_area: float | None, max
             except (TypeError, ValueError):
                 raise TypeError("each frame must be a Detections or a (boxes, scores, embeddings) tuple, got "
                                 f"{type(frame).__name__}") from None
-            res = tracker.update(boxes, scores, embeddings)
+            res = tracker.update(boxes, scores, embeddings, getattr(frame, "class_ids", None))
         yield output_tracks(res, min_area, max_ratio)
 
 

@@ -6,12 +6,13 @@ Shapes (B images, K = max objects per image, C classes, D re-ID dimension, H x W
   ``id`` (B, D, H, W);
 * targets (from :func:`fairmot.data.targets.build_targets`, batched) ``hm`` (B, C, H, W) in [0, 1],
   ``reg_mask`` (B, K) 0/1, ``ind`` (B, K) flat index ``y * W + x``, ``wh`` (B, K, 4 or 2),
-  ``reg`` (B, K, 2), ``ids`` (B, K) identity or -1.
+  ``reg`` (B, K, 2), ``ids`` (B, K) identity or -1; with several classes also ``cls`` (B, K), the
+  class of each slot (identities are then numbered within each class).
 """
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -65,7 +66,12 @@ class MotLoss(nn.Module):
     """Detection + identity loss with the learned uncertainty weighting (official ``MotLoss``).
 
     Args:
-        nID: number of training identities (the classifier's classes).
+        nID: number of training identities (the classifier's classes); or, for multi-class training
+            (MC-FairMOT), one count per object class: a sequence ``[nID_0, ..., nID_{C-1}]``
+            creates one identity classifier per class (``classifiers[c]``, each with its own
+            ``emb_scale``), the batch must then carry ``cls`` and each object's embedding is
+            classified among its own class's identities. A one-element sequence is the
+            single-class loss (``classifier``), exactly as with an int.
         emb_dim: re-ID dimension D.
         hm_weight, wh_weight, off_weight: detection term weights (official 1, 0.1, 1).
         multi_loss: ``"uncertainty"`` (official default: ``0.5 (e^-s_det det + e^-s_id id + s_det + s_id)``
@@ -80,11 +86,14 @@ class MotLoss(nn.Module):
     ``max(nID - 1, 2)`` so a one- or two-identity set does not give a zero or negative scale.
     """
 
-    def __init__(self, nID: int, emb_dim: int = 128, hm_weight: float = 1.0, wh_weight: float = 0.1,
+    def __init__(self, nID: int | Sequence[int], emb_dim: int = 128, hm_weight: float = 1.0, wh_weight: float = 0.1,
                  off_weight: float = 1.0, multi_loss: str = "uncertainty", reg_offset: bool = True) -> None:
         super().__init__()
-        if not isinstance(nID, int) or nID < 1:
-            raise ValueError(f"nID must be a positive int, got {nID!r}")
+        if not isinstance(nID, int) and isinstance(nID, Sequence) and len(nID) == 1:
+            nID = nID[0]
+        counts = [nID] if isinstance(nID, int) else list(nID) if isinstance(nID, Sequence) else [nID]
+        if not counts or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in counts):
+            raise ValueError(f"nID must be a positive int or a non-empty sequence of them, got {nID!r}")
         if multi_loss not in ("uncertainty", "fix"):
             raise ValueError(f"multi_loss must be 'uncertainty' or 'fix', got {multi_loss!r}")
         self.nID = nID
@@ -92,8 +101,13 @@ class MotLoss(nn.Module):
         self.hm_weight, self.wh_weight, self.off_weight = hm_weight, wh_weight, off_weight
         self.multi_loss = multi_loss
         self.reg_offset = reg_offset
-        self.classifier = nn.Linear(emb_dim, nID)
-        self.emb_scale = math.sqrt(2) * math.log(max(nID - 1, 2))
+        self.num_classes = len(counts)
+        if self.num_classes == 1:
+            self.classifier = nn.Linear(emb_dim, counts[0])
+            self.emb_scale = math.sqrt(2) * math.log(max(counts[0] - 1, 2))
+        else:  # one identity classifier per class (MC-FairMOT)
+            self.classifiers = nn.ModuleList([nn.Linear(emb_dim, n) for n in counts])
+            self.emb_scales = [math.sqrt(2) * math.log(max(n - 1, 2)) for n in counts]
         self.s_det = nn.Parameter(-1.85 * torch.ones(1))
         self.s_id = nn.Parameter(-1.05 * torch.ones(1))
 
@@ -109,7 +123,12 @@ class MotLoss(nn.Module):
         id_head = gather_feat(outputs["id"].float(), ind)[mask > 0]
         id_target = batch["ids"][mask > 0].long()
         valid = id_target >= 0
-        if bool(valid.any()):
+        if self.num_classes > 1:
+            if "cls" not in batch:
+                raise ValueError("MotLoss with one identity classifier per class needs the targets' 'cls' "
+                                 "(JDEDataset with num_classes > 1)")
+            id_loss = self._per_class_id_loss(outputs, id_head, id_target, batch["cls"][mask > 0].long(), zero)
+        elif bool(valid.any()):
             emb = self.emb_scale * F.normalize(id_head)
             logits = self.classifier(emb)
             id_loss = F.cross_entropy(logits, id_target, ignore_index=-1)
@@ -126,3 +145,22 @@ class MotLoss(nn.Module):
         stats = {"loss": loss.detach(), "hm_loss": hm_loss.detach(), "wh_loss": wh_loss.detach(),
                  "off_loss": off_loss.detach(), "id_loss": id_loss.detach()}
         return loss, stats
+
+    def _per_class_id_loss(self, outputs: Mapping[str, Tensor], id_head: Tensor, id_target: Tensor, cls: Tensor,
+                           zero: Tensor) -> Tensor:
+        """Cross-entropy of each object's embedding among its own class's identities, summed over
+        every object with an identity and divided by their number (the mean over objects, as the
+        single-class loss; MC-FairMOT). Objects of a class outside ``[0, C)`` are a ``ValueError``."""
+        if cls.numel() and (int(cls.min()) < 0 or int(cls.max()) >= self.num_classes):
+            raise ValueError(f"MotLoss: target classes must be in [0, {self.num_classes}), got "
+                             f"{int(cls.min())} .. {int(cls.max())}")
+        valid = id_target >= 0
+        # every classifier stays in the graph (DDP needs each parameter to receive a gradient)
+        total = zero + 0.0 * (outputs["id"].sum() + sum(p.sum() for p in self.classifiers.parameters()))
+        count = int(valid.sum())
+        for c, classifier in enumerate(self.classifiers):
+            pick = valid & (cls == c)
+            if bool(pick.any()):
+                emb = self.emb_scales[c] * F.normalize(id_head[pick])
+                total = total + F.cross_entropy(classifier(emb), id_target[pick], reduction="sum")
+        return total / count if count else total

@@ -39,7 +39,11 @@ class TrainConfig:
     """Training options; defaults are the official ones (``opts.py``, docs/official_behaviour.md §5.5).
 
     Attributes:
-        data: dataset config JSON (``{"root": ..., "train": {name: list file}}``).
+        data: dataset config JSON (``{"root": ..., "train": {name: list file}}``). With
+            ``"classes": [name, ...]`` it trains a multi-class network (MC-FairMOT: one heatmap
+            channel per class, shared box / identity heads, identities numbered per class with one
+            identity classifier per class); the checkpoints' ``meta`` records ``classes`` (and
+            ``nIDs``, per class).
         output_dir: where ``model_last.pth``, ``model_<epoch>.pth`` and ``log.txt`` go.
         arch, head_conv, reid_dim, ltrb: network (``head_conv`` < 0: 256). ``None`` (default): as in the
             checkpoint training starts from (``load_model``, or ``model_last.pth`` when resuming) --
@@ -240,7 +244,8 @@ def train(cfg: TrainConfig, progress: bool = True,
         pin_memory=device.type == "cuda", drop_last=True, worker_init_fn=_worker_init, generator=generator,
         persistent_workers=False)
 
-    heads = {"hm": 1, "wh": 4 if cfg.ltrb else 2, "id": cfg.reid_dim, "reg": 2}
+    num_classes = int(dataset.num_classes)
+    heads = {"hm": num_classes, "wh": 4 if cfg.ltrb else 2, "id": cfg.reid_dim, "reg": 2}
     model = build_model(cfg.arch, heads=heads, head_conv=cfg.head_conv, channels=channels)
     if cfg.load_model:
         loaded, skipped, details = _load_matching(model, cfg.load_model)
@@ -250,7 +255,8 @@ def train(cfg: TrainConfig, progress: bool = True,
                            len(skipped), "\n  ".join(details))
         elif is_main:
             logger.info("initialised from %s: all %d tensors loaded", cfg.load_model, loaded)
-    loss_fn = MotLoss(nID, emb_dim=cfg.reid_dim, hm_weight=cfg.hm_weight, wh_weight=cfg.wh_weight,
+    loss_fn = MotLoss(nID if num_classes == 1 else list(dataset.nIDs), emb_dim=cfg.reid_dim,
+                      hm_weight=cfg.hm_weight, wh_weight=cfg.wh_weight,
                       off_weight=cfg.off_weight, multi_loss=cfg.multi_loss)
     module = ModelWithLoss(model, loss_fn).to(device)
     optimizer = torch.optim.Adam(model.parameters(), cfg.lr)
@@ -275,6 +281,10 @@ def train(cfg: TrainConfig, progress: bool = True,
             "heads": heads, "train": {k: v for k, v in asdict(cfg).items() if k != "meta"}}
     meta["train"]["img_size"] = list(cfg.img_size)
     meta["train"]["lr_step"] = list(cfg.lr_step)
+    if dataset.class_names is not None:  # the data config's "classes" (absent: single class, as officially)
+        meta["classes"] = list(dataset.class_names)
+    if num_classes > 1:
+        meta["nIDs"] = [int(n) for n in dataset.nIDs]
     meta.update(cfg.meta)
     if is_main:
         logger.info("training %s on %d images (%d identities), %d process(es) on %s, batch %d, %d epochs",
