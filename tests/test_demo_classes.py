@@ -62,3 +62,19 @@ def test_demo_classes_without_shipped_weights_or_with_explicit_weights(tmp_path,
     monkeypatch.setattr(w, "BUILTIN_CLASSES_WEIGHTS", Path(tmp_path / "missing.pth"))
     with pytest.raises(FileNotFoundError, match="builtin_classes"):
         run_demo(tmp_path / "d", frames=2, video=False, progress=False, classes=True)
+
+
+def test_builtin_multiclass_model_on_held_out_sequences_per_class():
+    """The RESULTS.md setting (2 x 200 frames, seed 1). Goal: every class >= 60 MOTA and 60 IDF1; met by
+    cyclists and cars, not by people's MOTA (44 %: many missed people in one sequence; see RESULTS.md).
+    The assertions pin what the shipped model reaches, with a small margin."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        m = run_demo(Path(tmp) / "q", frames=200, sequences=2, seed=1, video=False, progress=False, classes=True)
+    for cls in ("cyclist", "car"):
+        row = m.loc[(cls, "COMBINED")]
+        assert row["MOTA"] >= 0.60 and row["IDF1"] >= 0.60, (cls, row[["MOTA", "IDF1", "HOTA"]])
+    person = m.loc[("person", "COMBINED")]
+    assert person["IDF1"] >= 0.60 and person["MOTA"] >= 0.40, person[["MOTA", "IDF1", "HOTA"]]
+    assert m.loc[(CLASS_AVERAGED, "COMBINED"), "IDF1"] >= 0.65
