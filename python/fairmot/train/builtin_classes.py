@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import time
@@ -56,19 +55,9 @@ def build_builtin_classes(workdir: str | os.PathLike[str], output: str | os.Path
     return pack_weights(last, output or BUILTIN_CLASSES_WEIGHTS)
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m fairmot.train.builtin_classes", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--workdir", required=True, help="folder for the training data and checkpoints")
-    p.add_argument("--output", default=None, help="packed weights (default: the package's built-in multi-class path)")
-    p.add_argument("-q", "--quiet", action="store_true")
-    args = p.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    t0 = time.perf_counter()
-    path = build_builtin_classes(args.workdir, args.output, progress=not args.quiet)
-    print(f"built-in multi-class weights {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.0f} s")
-    return 0
+if __name__ == "__main__":  # the command line lives in fairmot.train.builtin (its --classes option)
+    import sys
 
+    from .builtin import main
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(["--classes", *sys.argv[1:]]))
