@@ -10,7 +10,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-__all__ = ["default_weights", "BUILTIN_WEIGHTS", "LEGACY_BUILTIN_WEIGHTS", "BUILTIN_RECIPE", "BUILTIN_WARNING",
+__all__ = ["default_weights", "BUILTIN_WEIGHTS", "BUILTIN_CLASSES_WEIGHTS", "BUILTIN_CLASSES_RECIPE", "LEGACY_BUILTIN_WEIGHTS", "BUILTIN_RECIPE", "BUILTIN_WARNING",
            "is_builtin", "resolve_legacy_builtin", "warn_builtin", "builtin_warning_suppressed"]
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,12 @@ LEGACY_BUILTIN_WEIGHTS = Path(__file__).resolve().parent / "data" / "weights" / 
 
 #: ``meta['recipe']`` of checkpoints made by the built-in model's recipe (``fairmot.train.builtin``).
 BUILTIN_RECIPE = "python -m fairmot.train.builtin"
+
+#: The built-in multi-class model (person, cyclist, car; ``fairmot demo --classes``).
+BUILTIN_CLASSES_WEIGHTS = Path(__file__).resolve().parent / "assets" / "fairmot_builtin_classes.pth"
+
+#: ``meta['recipe']`` of checkpoints made by the multi-class recipe (``fairmot.train.builtin_classes``).
+BUILTIN_CLASSES_RECIPE = "python -m fairmot.train.builtin_classes"
 
 #: The one warning logged whenever the built-in model is used outside ``fairmot demo``.
 BUILTIN_WARNING = (
@@ -64,7 +70,7 @@ def resolve_legacy_builtin(path: str | os.PathLike[str]) -> str | os.PathLike[st
 def is_builtin(source: Any = None, meta: Mapping[str, Any] | None = None) -> bool:
     """Whether a checkpoint is the built-in model: the shipped file itself (``source`` a path to it)
     or any checkpoint the built-in recipe wrote (``meta['recipe']``)."""
-    if meta is not None and meta.get("recipe") == BUILTIN_RECIPE:
+    if meta is not None and meta.get("recipe") in (BUILTIN_RECIPE, BUILTIN_CLASSES_RECIPE):
         return True
     if isinstance(source, (str, os.PathLike)):
         try:

@@ -14,7 +14,8 @@ from .common import add_model_options
 def cmd_demo(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     metrics = run_demo(args.output, frames=args.frames, sequences=args.sequences, seed=args.seed,
-                       weights=args.weights, device=args.device, video=not args.no_video, progress=not args.quiet)
+                       weights=args.weights, device=args.device, video=not args.no_video, progress=not args.quiet,
+                       classes=args.classes)
     out = Path(args.output)
     print(format_metrics_table(metrics))
     print(f"outputs      {out.resolve()}  (metrics.csv, results/, sequences/{'' if args.no_video else ', *.mp4'})")
@@ -31,6 +32,9 @@ def add_demo_arguments(p: argparse.ArgumentParser) -> None:
     add_model_options(p, ("weights", "device"),
                       help_overrides={"weights": "checkpoint to use instead of the built-in model"})
     p.add_argument("--no-video", action="store_true", help="do not write the annotated video")
+    p.add_argument("--classes", action="store_true",
+                   help="multi-class scenes (people, cyclists, cars) tracked by the built-in multi-class model; "
+                        "metrics per class and averaged over the classes")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_demo)
 

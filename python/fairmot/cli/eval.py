@@ -13,7 +13,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.sequences:
         sequences = [s for item in args.sequences for s in item.split(",") if s]
     df = evaluate(args.gt, args.results, sequences, protocol=args.protocol, all_frames=args.all_frames,
-                  benchmark=args.benchmark, progress=not args.quiet)
+                  benchmark=args.benchmark, progress=not args.quiet, classes=args.classes)
     print(format_metrics_table(df))
     if args.output:
         print(f"metrics           {write_metrics_csv(df, args.output)}")
@@ -46,6 +46,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    help="sequences to evaluate (default: every sequence under --gt; each needs a result file)")
     p.add_argument("--all-frames", action="store_true",
                    help="fairmot protocol: also evaluate ground-truth frames the tracker wrote nothing for")
+    p.add_argument("--classes", default="auto", metavar="auto|none|NAMES",
+                   help="per-class evaluation (motchallenge protocol): auto: when the sequences' seqinfo.ini "
+                        "name their classes (classes=..., as fairmot synth --classes writes); NAMES: the class "
+                        "names of the 1-based ids in column 8 of gt and results, e.g. person,cyclist,car; none: "
+                        "single-class. Prints each class, the class average (cls_comb_cls_av) and the pooled "
+                        "detections (cls_comb_det_av) (default: auto)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_eval)
     return p

@@ -27,6 +27,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--name", default="synthetic", help="list file / config name (default: %(default)s)")
     p.add_argument("--prefix", default="SYN", help="sequence name prefix (default: %(default)s)")
+    p.add_argument("--classes", default=None, metavar="NAMES",
+                   help="several object classes, e.g. person,cyclist,car (known: person, cyclist, car): gt.txt "
+                        "column 8 = 1-based position in this list, JDE label class = 0-based position, names in "
+                        "seqinfo.ini and the data config; --people is then the total number of objects "
+                        "(default: people only, the single-class output)")
     p.set_defaults(func=_cmd_synth)
 
 
@@ -35,6 +40,18 @@ def _cmd_synth(args: argparse.Namespace) -> int:
         w, h = (int(v) for v in str(args.size).lower().split("x"))
     except ValueError:
         raise ValueError(f"--size must be WIDTHxHEIGHT, got {args.size!r}") from None
+    if args.classes is not None and args.preset is not None:
+        raise ValueError("--classes and --preset are separate scene kinds: give one of them")
+    if args.classes is not None:
+        from ..data.synthetic_classes import scaled_config, write_multiclass_dataset
+
+        mc = scaled_config(args.classes, w, h, args.frames, args.people)
+        path = write_multiclass_dataset(args.root, args.sequences, mc, args.seed, name=args.name, prefix=args.prefix,
+                                        progress=True)
+        print(f"classes      {','.join(f'{i + 1}={c}' for i, c in enumerate(mc.classes))}  (gt.txt column 8)")
+        print(f"data config  {path}")
+        print(f"ground truth {Path(args.root).resolve() / 'images'}")
+        return 0
     base = SceneConfig() if args.preset is None else preset_config(args.preset)
     scale = h / base.height
     cfg = replace(base, width=w, height=h, n_frames=base.n_frames if args.frames is None else args.frames,

@@ -22,7 +22,7 @@ import numpy as np
 from .matching import EPS, SequenceData, sequential_segment_sums
 
 __all__ = ["THRESHOLD", "INTEGER_FIELDS", "FLOAT_FIELDS", "FIELDS", "SUMMED_FIELDS", "evaluate_sequence",
-           "combine_sequences"]
+           "combine_sequences", "combine_classes_class_averaged", "combine_classes_det_averaged"]
 
 #: Similarity a match needs (>= 0.5 - eps).
 THRESHOLD = 0.5
@@ -141,3 +141,21 @@ def combine_sequences(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mappin
     for field in INTEGER_FIELDS:
         res[field] = int(res[field])
     return _final_fields(res)
+
+
+def combine_classes_class_averaged(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """CLEAR averaged over classes (TrackEval's ``cls_comb_cls_av``): counts summed, every ratio (and
+    ``MOTP_sum``) the plain mean of the classes' values, empty classes included."""
+    values = list(all_res.values()) if isinstance(all_res, Mapping) else list(all_res)
+    if not values:
+        raise ValueError("combine_classes_class_averaged needs at least one class")
+    res: dict[str, Any] = {field: int(sum(r[field] for r in values)) for field in INTEGER_FIELDS}
+    for field in FLOAT_FIELDS:
+        res[field] = float(np.mean([r[field] for r in values], axis=0))
+    return res
+
+
+def combine_classes_det_averaged(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """CLEAR over the detections of all classes pooled (TrackEval's ``cls_comb_det_av``): counts and
+    ``MOTP_sum`` summed, ratios recomputed, as :func:`combine_sequences`."""
+    return combine_sequences(all_res)

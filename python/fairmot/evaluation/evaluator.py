@@ -430,7 +430,7 @@ def _check_protocol(protocol: str, all_frames: bool) -> str:
 
 def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[str] | None = None, *,
              protocol: str = "motchallenge", all_frames: bool = False, benchmark: str = "auto",
-             progress: bool = False) -> pd.DataFrame:
+             progress: bool = False, classes: Any = "auto") -> pd.DataFrame:
     """Metrics per sequence and combined.
 
     Args:
@@ -445,6 +445,11 @@ def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[s
         benchmark: motchallenge protocol only: ``MOT15``, ``MOT16``, ``MOT17``, ``MOT20`` or ``auto`` (from the
             folder and sequence names; MOT17 rules otherwise), see :mod:`fairmot.evaluation.motchallenge`.
         progress: show a progress bar over the sequences (motchallenge protocol; on a terminal only).
+        classes: motchallenge protocol: per-class evaluation (:mod:`fairmot.evaluation.multiclass`).
+            ``"auto"`` (default): when the sequences' ``seqinfo.ini`` name their classes (``classes=``,
+            as ``fairmot synth --classes`` writes), else the single-class protocol, unchanged; a list of
+            names (or a comma-separated string): per class with those names for the 1-based ids of
+            column 8; ``None``: never per class.
 
     Returns:
         motchallenge: DataFrame indexed by sequence name plus a last ``COMBINED`` row (TrackEval's
@@ -454,15 +459,34 @@ def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[s
         OVERALL is motmetrics' ``compute_overall`` of the per-sequence results (as the official
         ``compute_many(..., generate_overall=True)``); overall HOTA combines the sequences as TrackEval does.
         Ratios are fractions, counts ints.
+        Per class (motchallenge): indexed by ``(class, sequence)``: each class's sequences and ``COMBINED``,
+        then ``(cls_comb_cls_av, COMBINED)`` (class average) and ``(cls_comb_det_av, COMBINED)``
+        (detections pooled), ``attrs["classes"]`` the names; see
+        :meth:`fairmot.evaluation.multiclass.MultiClassResult.to_frame`.
 
     Raises:
         FileNotFoundError: missing ``gt_root``/``results_dir`` or a missing ground-truth/result file.
         ValueError: no sequence to evaluate, a malformed file (naming file and line), a bad option.
     """
     protocol = _check_protocol(protocol, all_frames)
+    explicit_classes = classes is not None and not (isinstance(classes, str) and classes.lower() in ("auto", "none"))
+    if protocol == "fairmot" and explicit_classes:
+        raise ValueError("classes: per-class evaluation uses the motchallenge protocol (--protocol motchallenge)")
     if protocol == "motchallenge":
         from . import motchallenge as mc
 
+        if classes is not None and not (isinstance(classes, str) and classes.lower() == "none"):
+            from . import multiclass
+
+            root, _, names = resolve_sequences(gt_root, results_dir, sequences, mc.COMBINED, unique=True)
+            class_names = multiclass.resolve_classes(root, names, classes)
+            if class_names is not None:
+                if str(benchmark).lower() != "auto":
+                    raise ValueError(f"benchmark {benchmark!r} applies to single-class (pedestrian) evaluation; "
+                                     f"the ground truth has classes {','.join(class_names)} (pass classes=None "
+                                     "to evaluate it as one class)")
+                return multiclass.evaluate_classes(gt_root, results_dir, names, classes=class_names,
+                                                   progress=progress).to_frame()
         return mc.evaluate(gt_root, results_dir, sequences, benchmark=benchmark, progress=progress).to_frame()
     import pandas as pd
 
@@ -508,7 +532,7 @@ def write_metrics_csv(df: pd.DataFrame, path: str | Path) -> Path:
     if path.parent != Path(""):
         path.parent.mkdir(parents=True, exist_ok=True)
     if _protocol_of(df) == "motchallenge":
-        df.to_csv(path, index_label="sequence")
+        df.to_csv(path, index_label=list(df.index.names) if df.index.nlevels > 1 else "sequence")
     else:
         df.to_csv(path, index_label="sequence", float_format="%.6g")
     return path
@@ -553,6 +577,11 @@ def describe_protocol(df: pd.DataFrame) -> str:
     if _protocol_of(df) == "fairmot":
         return ("protocol: fairmot (official FairMOT evaluation: motmetrics, only the frames present in each "
                 "result file; --protocol motchallenge for the leaderboard numbers)")
+    if df.attrs.get("classes"):
+        names = ", ".join(f"{k} {c}" for k, c in enumerate(df.attrs["classes"], start=1))
+        return (f"protocol: motchallenge per class (TrackEval 1.3.0 HOTA/CLEAR/Identity on each class's gt and "
+                f"result rows, every frame; classes in column 8: {names}; no distractor matching, gt with mark 0 "
+                "ignored; cls_comb_cls_av = mean over classes, cls_comb_det_av = detections pooled)")
     from .motchallenge import rules_for
 
     benchmark = df.attrs.get("benchmark", "MOT17")
@@ -568,7 +597,8 @@ def format_metrics_table(df: pd.DataFrame) -> str:
     """
     table = _MOTCHALLENGE_TABLE if _protocol_of(df) == "motchallenge" else _TABLE
     header = [""] + [h for h, _, _ in table]
-    body = [[str(idx)] + [_fmt(row[m], k) if m in row.index else "-" for _, m, k in table]
+    body = [["/".join(map(str, idx)) if isinstance(idx, tuple) else str(idx)]
+            + [_fmt(row[m], k) if m in row.index else "-" for _, m, k in table]
             for idx, row in df.iterrows()]
     widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
     lines = [" ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r))

@@ -28,7 +28,7 @@ import numpy as np
 from .matching import EPS, SequenceData
 
 __all__ = ["ALPHAS", "ALPHA_LABELS", "ARRAY_FIELDS", "INTEGER_ARRAY_FIELDS", "FLOAT_FIELDS", "evaluate_sequence",
-           "combine_sequences"]
+           "combine_sequences", "combine_classes_class_averaged", "combine_classes_det_averaged"]
 
 #: The localisation thresholds (TrackEval's ``np.arange(0.05, 0.99, 0.05)``, the same doubles).
 ALPHAS = np.arange(0.05, 0.99, 0.05)
@@ -160,3 +160,22 @@ def combine_sequences(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mappin
     loca_weighted = sum(r["LocA"] * r["HOTA_TP"] for r in values)
     res["LocA"] = np.maximum(1e-10, loca_weighted) / np.maximum(1e-10, res["HOTA_TP"])
     return _final_fields(res)
+
+
+def combine_classes_class_averaged(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """HOTA averaged over classes (TrackEval's ``cls_comb_cls_av``): TP/FN/FP summed; every ratio (the
+    per-alpha arrays and ``HOTA(0)``, ``LocA(0)``, ``HOTALocA(0)``) the plain mean of the classes' values,
+    empty classes included. Pass each class's result combined over the sequences."""
+    values = list(all_res.values()) if isinstance(all_res, Mapping) else list(all_res)
+    if not values:
+        raise ValueError("combine_classes_class_averaged needs at least one class")
+    res: dict[str, Any] = {f: sum(r[f] for r in values) for f in INTEGER_ARRAY_FIELDS}
+    for f in FLOAT_FIELDS + ARRAY_FIELDS:
+        res[f] = np.mean([r[f] for r in values], axis=0)
+    return res
+
+
+def combine_classes_det_averaged(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """HOTA over the detections of all classes pooled (TrackEval's ``cls_comb_det_av``): the same arithmetic
+    as :func:`combine_sequences`, applied to the classes' combined results."""
+    return combine_sequences(all_res)

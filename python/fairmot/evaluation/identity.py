@@ -19,7 +19,7 @@ import numpy as np
 from .matching import SequenceData
 
 __all__ = ["THRESHOLD", "INTEGER_FIELDS", "FLOAT_FIELDS", "FIELDS", "evaluate_sequence", "combine_sequences",
-           "max_weight_matching"]
+           "combine_classes_class_averaged", "combine_classes_det_averaged", "max_weight_matching"]
 
 #: Similarity a shared box needs (>= 0.5, no tolerance, as TrackEval).
 THRESHOLD = 0.5
@@ -104,3 +104,21 @@ def combine_sequences(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mappin
     values = list(all_res.values()) if isinstance(all_res, Mapping) else list(all_res)
     res: dict[str, Any] = {field: int(sum(r[field] for r in values)) for field in INTEGER_FIELDS}
     return _final_fields(res)
+
+
+def combine_classes_class_averaged(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Identity metrics averaged over classes (TrackEval's ``cls_comb_cls_av``): IDTP/IDFN/IDFP summed,
+    IDF1/IDR/IDP the plain mean of the classes' values, empty classes included."""
+    values = list(all_res.values()) if isinstance(all_res, Mapping) else list(all_res)
+    if not values:
+        raise ValueError("combine_classes_class_averaged needs at least one class")
+    res: dict[str, Any] = {field: int(sum(r[field] for r in values)) for field in INTEGER_FIELDS}
+    for field in FLOAT_FIELDS:
+        res[field] = float(np.mean([r[field] for r in values], axis=0))
+    return res
+
+
+def combine_classes_det_averaged(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Identity metrics over the detections of all classes pooled (TrackEval's ``cls_comb_det_av``):
+    counts summed, ratios recomputed, as :func:`combine_sequences`."""
+    return combine_sequences(all_res)

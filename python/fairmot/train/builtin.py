@@ -88,10 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", required=True, help="folder for the training data and checkpoints")
     p.add_argument("--output", default=None, help="packed weights (default: the package's built-in model path)")
     p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--classes", action="store_true",
+                   help="make the built-in multi-class model instead (fairmot.train.builtin_classes; also "
+                        "python -m fairmot.train.builtin_classes)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     t0 = time.perf_counter()
-    path = build_builtin(args.workdir, args.output, progress=not args.quiet)
+    if args.classes:
+        from .builtin_classes import build_builtin_classes
+
+        path = build_builtin_classes(args.workdir, args.output, progress=not args.quiet)
+    else:
+        path = build_builtin(args.workdir, args.output, progress=not args.quiet)
     print(f"built-in weights {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.0f} s")
     return 0
 
