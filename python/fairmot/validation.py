@@ -26,7 +26,7 @@ from .config import is_valid_img_size
 __all__ = [
     "Rule", "INT32_MAX", "POSITIVE_INT", "TRACK_BUFFER", "SCORE_THRESHOLD", "POSITIVE_NUMBER",
     "NON_NEGATIVE_NUMBER", "IMG_SIZE", "FRAME_SIZE", "DTYPE", "DTYPES", "ASSOCIATION", "DEVICE", "ARCH",
-    "parse_wxh", "check_optional", "REID_BUFFER", "GMC_METHODS", "GMC_METHOD",
+    "parse_wxh", "check_optional", "REID_BUFFER", "GMC_METHODS", "GMC_METHOD", "check_class_names",
 ]
 
 #: Largest value of a C ``int`` (the C++ tracker's frame counts).
@@ -259,3 +259,29 @@ def check_weights(value: Any, name: str = "weights") -> Any:
         return value
     raise TypeError(f"{name} must be a checkpoint path, a torch.nn.Module, an OnnxModel or None, "
                     f"got {type(value).__name__} {value!r}")
+
+
+def check_class_names(names: Any, num_classes: int | None = None, source: str = "classes") -> list[str]:
+    """A validated list of class names: non-empty, unique strings without commas or surrounding blanks
+    (they appear in ``--classes`` lists), one per class when ``num_classes`` is given.
+
+    Raises ``TypeError`` for something that is not a list of strings and ``ValueError`` (naming
+    ``source``) for empty, duplicate or malformed names or a count other than ``num_classes``.
+    """
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise TypeError(f"{source} must be a list of class names, got {type(names).__name__}")
+    out: list[str] = []
+    for i, n in enumerate(names):
+        if not isinstance(n, str):
+            raise TypeError(f"{source}[{i}] must be a string, got {type(n).__name__}")
+        if not n or n.strip() != n or "," in n:
+            raise ValueError(f"{source}[{i}] = {n!r}: a class name must be non-empty, without commas or "
+                             "surrounding blanks")
+        if n in out:
+            raise ValueError(f"{source}: class name {n!r} appears twice")
+        out.append(n)
+    if not out:
+        raise ValueError(f"{source} is empty: give at least one class name")
+    if num_classes is not None and len(out) != num_classes:
+        raise ValueError(f"{source} names {len(out)} classes but the network has {num_classes} heatmap channels")
+    return out

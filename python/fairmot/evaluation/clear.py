@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .averaging import average_over_classes
+
 from .matching import EPS, SequenceData, sequential_segment_sums
 
 __all__ = ["THRESHOLD", "INTEGER_FIELDS", "FLOAT_FIELDS", "FIELDS", "SUMMED_FIELDS", "evaluate_sequence",
@@ -146,13 +148,7 @@ def combine_sequences(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mappin
 def combine_classes_class_averaged(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """CLEAR averaged over classes (TrackEval's ``cls_comb_cls_av``): counts summed, every ratio (and
     ``MOTP_sum``) the plain mean of the classes' values, empty classes included."""
-    values = list(all_res.values()) if isinstance(all_res, Mapping) else list(all_res)
-    if not values:
-        raise ValueError("combine_classes_class_averaged needs at least one class")
-    res: dict[str, Any] = {field: int(sum(r[field] for r in values)) for field in INTEGER_FIELDS}
-    for field in FLOAT_FIELDS:
-        res[field] = float(np.mean([r[field] for r in values], axis=0))
-    return res
+    return average_over_classes(all_res, INTEGER_FIELDS, FLOAT_FIELDS)
 
 
 def combine_classes_det_averaged(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from .averaging import average_over_classes
+
 from .matching import EPS, SequenceData
 
 __all__ = ["ALPHAS", "ALPHA_LABELS", "ARRAY_FIELDS", "INTEGER_ARRAY_FIELDS", "FLOAT_FIELDS", "evaluate_sequence",
@@ -166,13 +168,7 @@ def combine_classes_class_averaged(all_res: Mapping[str, Mapping[str, Any]] | Se
     """HOTA averaged over classes (TrackEval's ``cls_comb_cls_av``): TP/FN/FP summed; every ratio (the
     per-alpha arrays and ``HOTA(0)``, ``LocA(0)``, ``HOTALocA(0)``) the plain mean of the classes' values,
     empty classes included. Pass each class's result combined over the sequences."""
-    values = list(all_res.values()) if isinstance(all_res, Mapping) else list(all_res)
-    if not values:
-        raise ValueError("combine_classes_class_averaged needs at least one class")
-    res: dict[str, Any] = {f: sum(r[f] for r in values) for f in INTEGER_ARRAY_FIELDS}
-    for f in FLOAT_FIELDS + ARRAY_FIELDS:
-        res[f] = np.mean([r[f] for r in values], axis=0)
-    return res
+    return average_over_classes(all_res, INTEGER_ARRAY_FIELDS, FLOAT_FIELDS + ARRAY_FIELDS, scalars=False)
 
 
 def combine_classes_det_averaged(all_res: Mapping[str, Mapping[str, Any]] | Sequence[Mapping[str, Any]]) -> dict[str, Any]:

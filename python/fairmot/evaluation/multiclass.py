@@ -36,6 +36,7 @@ import numpy as np
 
 from ..io.mot import (CLASS, MotFile, read_mot_file, read_seq_length, read_seqinfo_section,
                       resolve_sequences)
+from ..validation import check_class_names as _check_names
 from . import clear, hota, identity
 from .motchallenge import COMBINED, Rules, _row, _trunc_int, combine, detailed_columns, evaluate_data, prepare, \
     summary_columns, _INTEGER_COLUMNS
@@ -58,26 +59,17 @@ RESULT_MIN_COLUMNS = 8  # frame,id,x,y,w,h,score,class
 
 
 def check_class_names(names: Any, *, source: str = "classes") -> tuple[str, ...]:
-    """Validate class names: a non-empty sequence of unique non-empty strings without commas.
+    """Validate class names for an evaluation: the package's rule (:func:`fairmot.validation.check_class_names`:
+    a non-empty sequence of unique non-empty strings without commas or surrounding blanks), and no name equal to
+    a combined row's name.
 
     Raises TypeError (not a sequence of strings) or ValueError (empty, blank, repeated, comma, or a
     name equal to a combined row's name), naming ``source``.
     """
-    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
-        raise TypeError(f"{source} must be a list of class names, got {type(names).__name__}")
-    out: list[str] = []
-    for i, n in enumerate(names):
-        if not isinstance(n, str):
-            raise TypeError(f"{source}[{i}] must be a string, got {type(n).__name__}")
-        if not n or n.strip() != n or "," in n:
-            raise ValueError(f"{source}[{i}] = {n!r}: class names are non-empty, without commas or surrounding blanks")
-        if n in out:
-            raise ValueError(f"{source}: class {n!r} appears twice")
+    out = _check_names(names, source=source)
+    for n in out:
         if n in (CLASS_AVERAGED, DETECTION_AVERAGED):
             raise ValueError(f"{source}: {n!r} is reserved for a combined row")
-        out.append(n)
-    if not out:
-        raise ValueError(f"{source} is empty")
     return tuple(out)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..validation import check_class_names  # noqa: F401  (re-exported: the class-name rule lives there)
+
 __all__ = ["check_class_names", "num_classes_of", "class_names_of", "check_num_classes", "parse_class_selection",
            "class_labels"]
 
@@ -20,32 +22,6 @@ def check_num_classes(num_classes: Any, name: str = "num_classes") -> int:
     if num_classes < 1:
         raise ValueError(f"{name} must be >= 1, got {num_classes}")
     return int(num_classes)
-
-
-def check_class_names(names: Any, num_classes: int | None = None, source: str = "classes") -> list[str]:
-    """A validated list of class names: non-empty, unique strings without commas or surrounding blanks
-    (they appear in ``--classes`` lists), one per class when ``num_classes`` is given.
-
-    Raises ``TypeError`` for something that is not a list of strings and ``ValueError`` (naming
-    ``source``) for empty, duplicate or malformed names or a count other than ``num_classes``.
-    """
-    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
-        raise TypeError(f"{source} must be a list of class names, got {type(names).__name__}")
-    out: list[str] = []
-    for i, n in enumerate(names):
-        if not isinstance(n, str):
-            raise TypeError(f"{source}[{i}] must be a string, got {type(n).__name__}")
-        if not n or n.strip() != n or "," in n:
-            raise ValueError(f"{source}[{i}] = {n!r}: a class name must be non-empty, without commas or "
-                             "surrounding blanks")
-        if n in out:
-            raise ValueError(f"{source}: class name {n!r} appears twice")
-        out.append(n)
-    if not out:
-        raise ValueError(f"{source} is empty: give at least one class name")
-    if num_classes is not None and len(out) != num_classes:
-        raise ValueError(f"{source} names {len(out)} classes but the network has {num_classes} heatmap channels")
-    return out
 
 
 def num_classes_of(model: Any) -> int:
