@@ -512,7 +512,6 @@ class _Scene:
         return ((1.0 - fy) * top + fy * bottom).astype(np.uint8)
 
     def step(self) -> tuple[np.ndarray, FrameTruth]:
-        import cv2
 
         c = self.cfg
         if self.t > 0:
@@ -542,21 +541,37 @@ class _Scene:
             self._draw_person(label, p, cx, feet, colour_override=idx)
         for o in pending:
             self._draw_occluder(frame, label, o, cam, cam_y)
+        frame, pick, tlwh, vis = self._finish_frame(frame, label, boxes, areas, ids, cam)
+        truth = FrameTruth(np.array(ids, np.int64)[pick], tlwh, vis, (cam, cam_y))
+        self.t += 1
+        return frame, truth
+
+    def _finish_frame(self, frame: np.ndarray, label: np.ndarray, boxes: list, areas: list[float], ids: list[int],
+                      cam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The end of a frame shared by every scene kind, once the objects are drawn (in ``order``, far to
+        near; ``label`` holds 1-based positions in that order): the poles in front of everybody, the visible
+        fraction of each object (its pixels left in ``label`` over its whole silhouette's ``areas``), sensor
+        noise, and the ground-truth selection (visibility >= ``min_visibility``, sorted by id).
+
+        Returns the final frame, ``pick`` (indices into the drawing order of the kept objects, id-sorted: apply
+        it to any other per-object list), their (K, 4) tlwh boxes in px and their visibility in [0, 1].
+        """
+        import cv2
+
+        c = self.cfg
         for px, pw, pc in self.poles:  # static occluders in front of everybody (they pan with the scene)
             xx = px - cam
             cv2.rectangle(frame, (int(xx - pw / 2), 0), (int(xx + pw / 2), c.height), pc, -1)
             label[:, max(0, int(xx - pw / 2)):max(0, int(xx + pw / 2) + 1)] = 0
-        counts = np.bincount(label.ravel(), minlength=len(order) + 1)[1:]
-        vis = np.array([counts[i] / areas[i] if areas[i] > 0 else 0.0 for i in range(len(order))])
+        n = len(boxes)
+        counts = np.bincount(label.ravel(), minlength=n + 1)[1:]
+        vis = np.array([counts[i] / areas[i] if areas[i] > 0 else 0.0 for i in range(n)])
         if c.noise > 0:
             frame = np.clip(frame.astype(np.float32) + self.rng.normal(0, c.noise, frame.shape), 0, 255).astype(np.uint8)
-        keep = vis >= c.min_visibility
+        keep = np.flatnonzero(vis >= c.min_visibility)
         tlwh = np.array([(b[0], b[1], b[2] - b[0], b[3] - b[1]) for b in boxes], np.float64).reshape(-1, 4)
-        ids_arr = np.array(ids, np.int64)
-        srt = np.argsort(ids_arr[keep], kind="stable")
-        truth = FrameTruth(ids_arr[keep][srt], tlwh[keep][srt], np.clip(vis[keep][srt], 0.0, 1.0), (cam, cam_y))
-        self.t += 1
-        return frame, truth
+        pick = keep[np.argsort(np.array(ids, np.int64)[keep], kind="stable")]
+        return frame, pick, tlwh[pick], np.clip(vis[pick], 0.0, 1.0)
 
 
 def render_sequence(config: SceneConfig | None = None, seed: int = 0) -> Iterator[tuple[np.ndarray, FrameTruth]]:

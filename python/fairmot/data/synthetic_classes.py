@@ -364,17 +364,12 @@ class _MultiClassScene(_Scene):
         return self._draw_cyclist(canvas, p, cx, ground, colour_override)
 
     def step(self) -> tuple[np.ndarray, MultiClassFrameTruth]:  # type: ignore[override]
-        import cv2
 
         c = self.cfg
         if self.t > 0:
             self._move()
         cam = self.camera_x()
-        ox = self.margin + cam
-        x0 = int(math.floor(ox))
-        frac = ox - x0
-        bg = self.background[:, x0:x0 + c.width + 1].astype(np.float32)
-        frame = ((1.0 - frac) * bg[:, :c.width] + frac * bg[:, 1:c.width + 1]).astype(np.uint8)
+        frame = self._background_view(cam, 0.0)  # no camera shake in multi-class scenes (validate refuses it)
         order = sorted(self.people, key=lambda q: (q.y, q.pid))  # far to near, whatever the class
         label = np.zeros((c.height, c.width), np.int32)
         boxes, ids, classes, areas = [], [], [], []
@@ -391,21 +386,9 @@ class _MultiClassScene(_Scene):
             self._draw(solo, p, sw // 2 + (cx - math.floor(cx)), shh - 3 + (p.y - math.floor(p.y)), colour_override=1)
             areas.append(float(np.count_nonzero(solo)))
             self._draw(label, p, cx, p.y, colour_override=idx)
-        for px, pw, pc in self.poles:
-            xx = px - cam
-            cv2.rectangle(frame, (int(xx - pw / 2), 0), (int(xx + pw / 2), c.height), pc, -1)
-            label[:, max(0, int(xx - pw / 2)):max(0, int(xx + pw / 2) + 1)] = 0
-        counts = np.bincount(label.ravel(), minlength=len(order) + 1)[1:]
-        vis = np.array([counts[i] / areas[i] if areas[i] > 0 else 0.0 for i in range(len(order))])
-        if c.noise > 0:
-            frame = np.clip(frame.astype(np.float32) + self.rng.normal(0, c.noise, frame.shape), 0, 255).astype(np.uint8)
-        keep = vis >= c.min_visibility
-        tlwh = np.array([(b[0], b[1], b[2] - b[0], b[3] - b[1]) for b in boxes], np.float64).reshape(-1, 4)
-        ids_arr = np.array(ids, np.int64)
-        cls_arr = np.array(classes, np.int64)
-        srt = np.argsort(ids_arr[keep], kind="stable")
-        truth = MultiClassFrameTruth(ids_arr[keep][srt], tlwh[keep][srt], np.clip(vis[keep][srt], 0.0, 1.0),
-                                     class_ids=cls_arr[keep][srt])
+        frame, pick, tlwh, vis = self._finish_frame(frame, label, boxes, areas, ids, cam)
+        truth = MultiClassFrameTruth(np.array(ids, np.int64)[pick], tlwh, vis,
+                                     class_ids=np.array(classes, np.int64)[pick])
         self.t += 1
         return frame, truth
 
