@@ -28,7 +28,8 @@ MOT17 rules are the same.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -297,6 +298,24 @@ class MotChallengeResult:
         return df
 
 
+def each_sequence(sequences: Sequence[str], progress: bool) -> Iterator[str]:
+    """The sequence names in order, with a tqdm progress bar (on stderr when it is a terminal) when
+    ``progress``; close the generator (``contextlib.closing``) to close the bar on an error."""
+    if not progress:
+        yield from sequences
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(sequences), desc="evaluating", unit="seq", disable=None, dynamic_ncols=True)
+    try:
+        for seq in sequences:
+            bar.set_postfix_str(seq, refresh=False)
+            yield seq
+            bar.update(1)
+    finally:
+        bar.close()
+
+
 def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[str] | None = None, *,
              benchmark: str = "auto", progress: bool = False) -> MotChallengeResult:
     """Evaluate result files the way TrackEval's MotChallenge2DBox + HOTA/CLEAR/Identity does.
@@ -316,23 +335,11 @@ def evaluate(gt_root: str | Path, results_dir: str | Path, sequences: Sequence[s
 
     per_sequence: dict[str, dict[str, dict[str, Any]]] = {}
     lengths: dict[str, int] = {}
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(sequences), desc="evaluating", unit="seq", disable=None, dynamic_ncols=True)
-    try:
-        for seq in sequences:
-            if bar is not None:
-                bar.set_postfix_str(seq, refresh=False)
+    with closing(each_sequence(sequences, progress)) as seqs:
+        for seq in seqs:
             data = load_sequence(seq, gt_root / seq / "gt" / "gt.txt", results_dir / f"{seq}.txt", rules,
                                  read_seq_length(gt_root / seq))
             per_sequence[seq] = evaluate_data(data)
             lengths[seq] = data.num_timesteps
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
     combined = combine([per_sequence[s] for s in sorted(sequences)])
     return MotChallengeResult(rules, sequences, per_sequence, combined, lengths)

@@ -28,6 +28,7 @@ combines the classes; this module does the same with the MOTChallenge metrics of
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,7 @@ from ..io.mot import (CLASS, MotFile, read_mot_file, read_seq_length, read_seqin
                       resolve_sequences)
 from ..validation import check_class_names as _check_names
 from . import clear, hota, identity
-from .motchallenge import COMBINED, Rules, _row, _trunc_int, combine, detailed_columns, evaluate_data, prepare, \
+from .motchallenge import COMBINED, each_sequence, Rules, _row, _trunc_int, combine, detailed_columns, evaluate_data, prepare, \
     summary_columns, _INTEGER_COLUMNS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -232,23 +233,13 @@ def evaluate_classes(gt_root: str | Path, results_dir: str | Path, sequences: Se
                          "pass the class names")
     per_class: dict[str, dict[str, dict[str, dict[str, Any]]]] = {c: {} for c in names}
     lengths: dict[str, int] = {}
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(sequences), desc="evaluating", unit="seq", disable=None, dynamic_ncols=True)
-    try:
-        for seq in sequences:
+    with closing(each_sequence(sequences, progress)) as seqs:
+        for seq in seqs:
             datas = load_sequence_classes(seq, gt_root / seq / "gt" / "gt.txt", results_dir / f"{seq}.txt",
                                           len(names), read_seq_length(gt_root / seq))
             for c, data in zip(names, datas):
                 per_class[c][seq] = evaluate_data(data)
             lengths[seq] = datas[0].num_timesteps
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
     for c in names:
         per_class[c][COMBINED] = combine([per_class[c][s] for s in sorted(sequences)])
     combined = [per_class[c][COMBINED] for c in names]
