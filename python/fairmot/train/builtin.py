@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DATA", "RECIPE", "pack_weights", "build_builtin"]
+__all__ = ["DATA", "RECIPE", "pack_weights", "train_and_pack", "build_builtin"]
 
 logger = logging.getLogger(__name__)
 
@@ -67,19 +67,27 @@ def build_builtin(workdir: str | os.PathLike[str], output: str | os.PathLike[str
     """Run the whole recipe (data, training, packing); returns the packed weights' path."""
     from ..data.synthetic import SceneConfig, write_dataset
     from ..weights import BUILTIN_RECIPE, BUILTIN_WEIGHTS
-    from .trainer import TrainConfig, train
 
     work = Path(workdir)
     t0 = time.perf_counter()
     config = write_dataset(work / "data", DATA["n_sequences"], SceneConfig(n_frames=DATA["n_frames"]),
                            seed=DATA["seed"], progress=progress)
     logger.info("training data written in %.0f s: %s", time.perf_counter() - t0, config)
+    return train_and_pack(config, work, {"recipe": BUILTIN_RECIPE, "data": dict(DATA)}, RECIPE,
+                          output or BUILTIN_WEIGHTS, progress)
+
+
+def train_and_pack(data_config: str | os.PathLike[str], work: Path, meta: dict[str, Any], recipe: dict[str, Any],
+                   output: str | os.PathLike[str], progress: bool) -> Path:
+    """Train on ``data_config`` with ``recipe`` (TrainConfig fields) into ``work/exp``, then pack the last
+    checkpoint to ``output``; returns the packed weights' path. Shared by the built-in recipes."""
+    from .trainer import TrainConfig, train
+
     t1 = time.perf_counter()
-    cfg = TrainConfig(data=str(config), output_dir=str(work / "exp"),
-                      meta={"recipe": BUILTIN_RECIPE, "data": dict(DATA)}, **RECIPE)
+    cfg = TrainConfig(data=str(data_config), output_dir=str(work / "exp"), meta=meta, **recipe)
     last = train(cfg, progress=progress)
     logger.info("trained in %.0f s", time.perf_counter() - t1)
-    return pack_weights(last, output or BUILTIN_WEIGHTS)
+    return pack_weights(last, output)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .builtin import RECIPE as SINGLE_CLASS_RECIPE
-from .builtin import pack_weights
+from .builtin import train_and_pack
 
 __all__ = ["CLASSES", "DATA", "RECIPE", "build_builtin_classes"]
 
@@ -40,19 +40,14 @@ def build_builtin_classes(workdir: str | os.PathLike[str], output: str | os.Path
     """Run the whole recipe (data, training, packing); returns the packed weights' path."""
     from ..data.synthetic_classes import MultiClassSceneConfig, write_multiclass_dataset
     from ..weights import BUILTIN_CLASSES_RECIPE, BUILTIN_CLASSES_WEIGHTS
-    from .trainer import TrainConfig, train
 
     work = Path(workdir)
     t0 = time.perf_counter()
     scene = MultiClassSceneConfig(classes=CLASSES, n_frames=DATA["n_frames"], n_people=DATA["n_objects"])
     config = write_multiclass_dataset(work / "data", DATA["n_sequences"], scene, seed=DATA["seed"], progress=progress)
     logger.info("training data written in %.0f s: %s", time.perf_counter() - t0, config)
-    t1 = time.perf_counter()
-    cfg = TrainConfig(data=str(config), output_dir=str(work / "exp"),
-                      meta={"recipe": BUILTIN_CLASSES_RECIPE, "data": dict(DATA)}, **RECIPE)
-    last = train(cfg, progress=progress)
-    logger.info("trained in %.0f s", time.perf_counter() - t1)
-    return pack_weights(last, output or BUILTIN_CLASSES_WEIGHTS)
+    return train_and_pack(config, work, {"recipe": BUILTIN_CLASSES_RECIPE, "data": dict(DATA)}, RECIPE,
+                          output or BUILTIN_CLASSES_WEIGHTS, progress)
 
 
 if __name__ == "__main__":  # the command line lives in fairmot.train.builtin (its --classes option)
